@@ -1,0 +1,158 @@
+"""Audio sinks: where replies are played.
+
+A sink plays one reply at a time through :meth:`AudioSink.play`, which returns
+the seconds actually played. Cancelling the task that runs ``play`` stops the
+sound at once (barge-in): a real-time sink never has more than one block queued
+ahead of the playhead.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import time
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AudioDeviceError
+from .chunk import AudioChunk
+from .convert import StreamResampler
+
+
+class AudioSink(abc.ABC):
+    name = "sink"
+
+    async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
+        """Play chunks as they come; return seconds played. Cancellable."""
+        played = 0.0
+        async for chunk in chunks:
+            played += await self._write(chunk)
+        return played
+
+    @abc.abstractmethod
+    async def _write(self, chunk: AudioChunk) -> float: ...
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class NullSink(AudioSink):
+    """Discards audio (text-only runs still synthesise, so TTS timings are real)."""
+
+    name = "null"
+
+    def __init__(self) -> None:
+        self.received: list[AudioChunk] = []
+
+    async def _write(self, chunk: AudioChunk) -> float:
+        self.received.append(chunk)
+        return chunk.seconds
+
+
+class WavFileSink(AudioSink):
+    """Writes replies into one WAV file, one after another.
+
+    ``realtime``: consume audio at the pace a speaker would, so a barge-in cuts
+    the written reply where the playhead was.
+    """
+
+    name = "wav"
+
+    def __init__(self, path: str | Path, *, realtime: bool = False, block_ms: int = 40) -> None:
+        self.path = Path(path)
+        self.realtime = realtime
+        self.block_ms = block_ms
+        self._wav: wave.Wave_write | None = None
+        self._rate: int | None = None
+        self._resampler: StreamResampler | None = None
+        self.seconds_written = 0.0
+
+    def _open(self, rate: int) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            w = wave.open(str(self.path), "wb")
+        except OSError as exc:
+            raise AudioDeviceError(f"cannot write {self.path}: {exc.strerror}") from exc
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        self._wav, self._rate = w, rate
+
+    async def _write(self, chunk: AudioChunk) -> float:
+        if self._wav is None:
+            self._open(chunk.rate)
+        assert self._wav is not None and self._rate is not None
+        samples = chunk.samples
+        if chunk.rate != self._rate:
+            if self._resampler is None or self._resampler.rate_in != chunk.rate:
+                self._resampler = StreamResampler(chunk.rate, self._rate)
+            samples = self._resampler.process(samples)
+        if not self.realtime:
+            self._wav.writeframes(samples.astype("<i2").tobytes())
+            self.seconds_written += len(samples) / self._rate
+            return len(samples) / self._rate
+        block = self._rate * self.block_ms // 1000
+        played = 0.0
+        start = time.monotonic()
+        for i in range(0, len(samples), block):
+            piece = samples[i : i + block]
+            # write, then wait for the "speaker" to play it: cancellation lands between blocks
+            self._wav.writeframes(piece.astype("<i2").tobytes())
+            played += len(piece) / self._rate
+            self.seconds_written += len(piece) / self._rate
+            delay = start + played - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        return played
+
+    async def close(self) -> None:
+        if self._wav is not None:
+            self._wav.close()
+            self._wav = None
+
+
+class SpeakerSink(AudioSink):
+    """Plays through PortAudio. Opens the output stream at the reply's rate."""
+
+    name = "speaker"
+
+    def __init__(self, device: str = "", *, block_ms: int = 40) -> None:
+        from .sources import _sounddevice
+
+        self._sd = _sounddevice()
+        self.device = device or None
+        self.block_ms = block_ms
+        self._stream: object | None = None
+        self._rate: int | None = None
+
+    def _ensure(self, rate: int) -> object:
+        sd = self._sd
+        if self._stream is None or self._rate != rate:
+            if self._stream is not None:
+                self._stream.close()  # type: ignore[attr-defined]
+            try:
+                stream = sd.RawOutputStream(samplerate=rate, channels=1, dtype="int16", device=self.device)
+                stream.start()
+            except (sd.PortAudioError, ValueError) as exc:
+                raise AudioDeviceError(f"cannot open the speaker: {exc}") from exc
+            self._stream, self._rate = stream, rate
+        return self._stream
+
+    async def _write(self, chunk: AudioChunk) -> float:
+        stream = self._ensure(chunk.rate)
+        block = chunk.rate * self.block_ms // 1000
+        played = 0.0
+        for i in range(0, len(chunk.samples), block):
+            piece = np.ascontiguousarray(chunk.samples[i : i + block], dtype="<i2")
+            # blocking write of one short block off the loop; cancellation waits at most one block
+            await asyncio.to_thread(stream.write, piece.tobytes())  # type: ignore[attr-defined]
+            played += len(piece) / chunk.rate
+        return played
+
+    async def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # type: ignore[attr-defined]
+            self._stream = None

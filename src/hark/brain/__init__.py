@@ -1,0 +1,25 @@
+"""Brains: what Hark understands and answers."""
+
+from .base import Action, Brain, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
+from .chain import BrainChain
+from .clock import ClockBrain, NotYetBrain
+from .conversation import Conversation, Turn
+
+__all__ = [
+    "Action",
+    "Brain",
+    "BrainChain",
+    "BrainRequest",
+    "ClockBrain",
+    "Conversation",
+    "Intent",
+    "NotYetBrain",
+    "ReplyPart",
+    "TextDelta",
+    "Turn",
+    "Unhandled",
+]
+
+
+def default_brain(timezone: str = "") -> BrainChain:
+    return BrainChain([ClockBrain(timezone), NotYetBrain()])

@@ -1,0 +1,64 @@
+"""The brain interface: text and conversation in, a stream of reply parts out.
+
+A brain yields, in order:
+
+* optionally one :class:`Intent` (what it understood; classic brains do),
+* :class:`TextDelta` pieces of the spoken reply as soon as each is known
+  (an LLM streams tokens; a classic skill yields one sentence),
+* :class:`Action` records of what it did (a timer set, a light switched),
+
+or, as its very first part, :class:`Unhandled` to pass the request on to the
+next brain of a :class:`~hark.brain.chain.BrainChain`. Brains never speak or
+play audio themselves: the pipeline turns text into speech.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol, runtime_checkable
+
+from .conversation import Conversation
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BrainRequest:
+    text: str
+    conversation: Conversation
+    language: str = "en"
+    device_id: str = "local"
+    now: Callable[[], dt.datetime] = dataclasses.field(default=lambda: dt.datetime.now().astimezone())
+    """The clock, injected so answers about time are testable."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Intent:
+    name: str
+    slots: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    arguments: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unhandled:
+    reason: str = ""
+
+
+ReplyPart = TextDelta | Intent | Action | Unhandled
+
+
+@runtime_checkable
+class Brain(Protocol):
+    name: str
+
+    def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]: ...

@@ -1,0 +1,35 @@
+"""Brains tried in order: the first that does not answer ``Unhandled`` replies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from .base import Brain, BrainRequest, ReplyPart, TextDelta, Unhandled
+
+
+class BrainChain:
+    name = "chain"
+
+    def __init__(self, brains: Sequence[Brain], *, fallback: str = "Sorry, I can't help with that yet.") -> None:
+        if not brains:
+            raise ValueError("a brain chain needs at least one brain")
+        self.brains = list(brains)
+        self.fallback = fallback
+        self.last_brain: str | None = None
+
+    async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
+        for brain in self.brains:
+            stream = brain.respond(request)
+            try:
+                first = await anext(stream, None)
+                if first is None or isinstance(first, Unhandled):
+                    continue
+                self.last_brain = brain.name
+                yield first
+                async for part in stream:
+                    yield part
+                return
+            finally:
+                await stream.aclose()  # type: ignore[attr-defined]
+        self.last_brain = None
+        yield TextDelta(self.fallback)

