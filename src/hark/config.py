@@ -40,7 +40,9 @@ class WakeSettings:
             raise ConfigError("wake.words: at least one wake word is needed")
         for w in self.words:
             if w not in WAKE_WORDS and not w.endswith(".json"):
-                raise ConfigError(f"wake.words: {w!r} is neither a built-in ({', '.join(WAKE_WORDS)}) nor a .json model file")
+                raise ConfigError(
+                    f"wake.words: {w!r} is neither a built-in ({', '.join(WAKE_WORDS)}) nor a .json model file"
+                )
         _positive("wake.speech_timeout_s", self.speech_timeout_s)
         _range("wake.preroll_ms", self.preroll_ms, 0, 3000)
 
@@ -155,7 +157,7 @@ class Settings:
         changes: dict[str, Any] = {}
         for name, value in sections.items():
             current = getattr(self, name)
-            if isinstance(value, Mapping) and dataclasses.is_dataclass(current):
+            if isinstance(value, Mapping) and dataclasses.is_dataclass(current) and not isinstance(current, type):
                 changes[name] = _build(type(current), {**dataclasses.asdict(current), **value}, name)
             else:
                 changes[name] = value
@@ -247,8 +249,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     raw: dict[str, Any] = {}
     if cfg_path is not None:
         try:
-            with open(cfg_path, "rb") as f:
-                raw = tomllib.load(f)
+            with open(cfg_path, "rb") as fh:
+                raw = tomllib.load(fh)
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {cfg_path} does not exist") from exc
         except tomllib.TOMLDecodeError as exc:

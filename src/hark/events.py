@@ -227,8 +227,6 @@ class BargeIn(Event):
 
 # -- codec ------------------------------------------------------------------------------------------
 
-_JSON = Union[str, int, float, bool, None, list[Any], dict[str, Any]]
-
 
 def event_types() -> dict[str, type[Event]]:
     return dict(_REGISTRY)

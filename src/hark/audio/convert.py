@@ -30,7 +30,9 @@ class StreamResampler:
     def __init__(self, rate_in: int, rate_out: int = SAMPLE_RATE) -> None:
         self.rate_in = rate_in
         self.rate_out = rate_out
-        self._rs = None if rate_in == rate_out else soxr.ResampleStream(rate_in, rate_out, 1, dtype="int16", quality="HQ")
+        self._rs = (
+            None if rate_in == rate_out else soxr.ResampleStream(rate_in, rate_out, 1, dtype="int16", quality="HQ")
+        )
 
     def process(self, samples: Int16Array, last: bool = False) -> Int16Array:
         if self._rs is None:

@@ -18,22 +18,26 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioDeviceError
-from .chunk import AudioChunk
-from .convert import StreamResampler
+from .chunk import AudioChunk, to_float, to_int16
+from .convert import resample
 
 
 class AudioSink(abc.ABC):
     name = "sink"
+    position = 0.0
+    """Seconds of the current reply played so far (kept up to date while playing)."""
 
     async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
-        """Play chunks as they come; return seconds played. Cancellable."""
-        played = 0.0
+        """Play chunks as they come; return seconds played. Cancellable: ``position``
+        then tells how far playback got."""
+        self.position = 0.0
         async for chunk in chunks:
-            played += await self._write(chunk)
-        return played
+            await self._write(chunk)
+        return self.position
 
     @abc.abstractmethod
-    async def _write(self, chunk: AudioChunk) -> float: ...
+    async def _write(self, chunk: AudioChunk) -> None:
+        """Play one chunk, advancing ``position`` as it goes."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -47,9 +51,9 @@ class NullSink(AudioSink):
     def __init__(self) -> None:
         self.received: list[AudioChunk] = []
 
-    async def _write(self, chunk: AudioChunk) -> float:
+    async def _write(self, chunk: AudioChunk) -> None:
         self.received.append(chunk)
-        return chunk.seconds
+        self.position += chunk.seconds
 
 
 class WavFileSink(AudioSink):
@@ -67,13 +71,12 @@ class WavFileSink(AudioSink):
         self.block_ms = block_ms
         self._wav: wave.Wave_write | None = None
         self._rate: int | None = None
-        self._resampler: StreamResampler | None = None
         self.seconds_written = 0.0
 
     def _open(self, rate: int) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            w = wave.open(str(self.path), "wb")
+            w = wave.open(str(self.path), "wb")  # noqa: SIM115 - kept open across replies, closed in close()
         except OSError as exc:
             raise AudioDeviceError(f"cannot write {self.path}: {exc.strerror}") from exc
         w.setnchannels(1)
@@ -81,19 +84,19 @@ class WavFileSink(AudioSink):
         w.setframerate(rate)
         self._wav, self._rate = w, rate
 
-    async def _write(self, chunk: AudioChunk) -> float:
+    async def _write(self, chunk: AudioChunk) -> None:
         if self._wav is None:
             self._open(chunk.rate)
         assert self._wav is not None and self._rate is not None
         samples = chunk.samples
         if chunk.rate != self._rate:
-            if self._resampler is None or self._resampler.rate_in != chunk.rate:
-                self._resampler = StreamResampler(chunk.rate, self._rate)
-            samples = self._resampler.process(samples)
+            # each chunk is a whole synthesised segment: resample it whole (no filter tail held back)
+            samples = to_int16(resample(to_float(samples), chunk.rate, self._rate))
         if not self.realtime:
             self._wav.writeframes(samples.astype("<i2").tobytes())
             self.seconds_written += len(samples) / self._rate
-            return len(samples) / self._rate
+            self.position += len(samples) / self._rate
+            return
         block = self._rate * self.block_ms // 1000
         played = 0.0
         start = time.monotonic()
@@ -103,10 +106,10 @@ class WavFileSink(AudioSink):
             self._wav.writeframes(piece.astype("<i2").tobytes())
             played += len(piece) / self._rate
             self.seconds_written += len(piece) / self._rate
+            self.position += len(piece) / self._rate
             delay = start + played - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-        return played
 
     async def close(self) -> None:
         if self._wav is not None:
@@ -141,16 +144,14 @@ class SpeakerSink(AudioSink):
             self._stream, self._rate = stream, rate
         return self._stream
 
-    async def _write(self, chunk: AudioChunk) -> float:
+    async def _write(self, chunk: AudioChunk) -> None:
         stream = self._ensure(chunk.rate)
         block = chunk.rate * self.block_ms // 1000
-        played = 0.0
         for i in range(0, len(chunk.samples), block):
             piece = np.ascontiguousarray(chunk.samples[i : i + block], dtype="<i2")
             # blocking write of one short block off the loop; cancellation waits at most one block
             await asyncio.to_thread(stream.write, piece.tobytes())  # type: ignore[attr-defined]
-            played += len(piece) / chunk.rate
-        return played
+            self.position += len(piece) / chunk.rate
 
     async def close(self) -> None:
         if self._stream is not None:

@@ -95,8 +95,12 @@ async def microphone_source(device: str = "", *, block_ms: int = 32) -> AsyncIte
     resampler = StreamResampler(rate, SAMPLE_RATE)
     try:
         stream = sd.RawInputStream(
-            samplerate=rate, blocksize=rate * block_ms // 1000, device=device or None,
-            channels=1, dtype="int16", callback=callback,
+            samplerate=rate,
+            blocksize=rate * block_ms // 1000,
+            device=device or None,
+            channels=1,
+            dtype="int16",
+            callback=callback,
         )
     except sd.PortAudioError as exc:
         raise AudioDeviceError(f"cannot open the microphone: {exc}") from exc

@@ -33,7 +33,7 @@ def _decode(data: bytes, fmt: int, bits: int) -> npt.NDArray[np.float32]:
             return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0
         if bits == 24:
             raw = np.frombuffer(data, np.uint8).reshape(-1, 3)
-            ints = (raw[:, 0].astype(np.int32) | (raw[:, 1].astype(np.int32) << 8) | (raw[:, 2].astype(np.int32) << 16))
+            ints = raw[:, 0].astype(np.int32) | (raw[:, 1].astype(np.int32) << 8) | (raw[:, 2].astype(np.int32) << 16)
             ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
             return ints.astype(np.float32) / float(1 << 23)
         if bits == 32:

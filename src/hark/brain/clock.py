@@ -19,11 +19,10 @@ _DAY = re.compile(r"\b(what|which)\s+day\b")
 _TOMORROW = re.compile(r"\btomorrow\b")
 _YESTERDAY = re.compile(r"\byesterday\b")
 
-_ORDINALS = {1: "first", 2: "second", 3: "third", 21: "twenty-first", 22: "twenty-second", 23: "twenty-third", 31: "thirty-first"}
-
 
 def _ordinal(n: int) -> str:
-    return _ORDINALS.get(n, f"{n}th")
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def spoken_time(t: dt.datetime) -> str:

@@ -8,18 +8,26 @@ import time
 from collections.abc import Callable
 
 from ..config import Settings
+from ..errors import EngineLoadError
 from .base import SttEngine, TtsEngine, TurnDetector, VadEngine, WakeWordEngine
 
 
 @dataclasses.dataclass
 class Engines:
-    stt: SttEngine
-    tts: TtsEngine
-    vad_factory: Callable[[], VadEngine]
+    """What a run needs; a text-only run loads no audio engine at all."""
+
+    stt: SttEngine | None = None
+    tts: TtsEngine | None = None
+    vad_factory: Callable[[], VadEngine] | None = None
     """VADs are stateful: one per audio stream."""
-    wake_factory: Callable[[], WakeWordEngine] | None
-    turn: TurnDetector | None
+    wake_factory: Callable[[], WakeWordEngine] | None = None
+    turn: TurnDetector | None = None
     load_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def need_stt(self) -> tuple[SttEngine, Callable[[], VadEngine]]:
+        if self.stt is None or self.vad_factory is None:
+            raise EngineLoadError("this run was started without speech recognition engines")
+        return self.stt, self.vad_factory
 
 
 def make_stt(settings: Settings) -> SttEngine:
@@ -73,7 +81,7 @@ def make_wake_factory(settings: Settings) -> Callable[[], WakeWordEngine]:
     return lambda: MicroWakeWordEngine(words)
 
 
-async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool = True) -> Engines:
+async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool = True, tts: bool = True) -> Engines:
     """Load every engine in worker threads at once and record each load time."""
     times: dict[str, float] = {}
 
@@ -87,7 +95,9 @@ async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool 
 
         return run
 
-    jobs: dict[str, Callable[[], object]] = {"tts": timed("tts", lambda: make_tts(settings))}
+    jobs: dict[str, Callable[[], object]] = {}
+    if tts:
+        jobs["tts"] = timed("tts", lambda: make_tts(settings))
     if audio_in:
         jobs["stt"] = timed("stt", lambda: make_stt(settings))
         jobs["turn"] = timed("turn", lambda: make_turn(settings))
@@ -98,8 +108,8 @@ async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool 
     built = dict(zip(jobs, results, strict=True))
     return Engines(
         stt=built.get("stt"),  # type: ignore[arg-type]
-        tts=built["tts"],  # type: ignore[arg-type]
-        vad_factory=make_vad,
+        tts=built.get("tts"),  # type: ignore[arg-type]
+        vad_factory=make_vad if audio_in else None,
         wake_factory=built.get("wake"),  # type: ignore[arg-type]
         turn=built.get("turn"),  # type: ignore[arg-type]
         load_seconds=times,

@@ -18,6 +18,7 @@ pause.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable
 
@@ -67,6 +68,7 @@ class SpeculativeStt:
         self._last_started_upto = 0
         self.decodes = 0
         self._closed = False
+        self._cancelled = False
 
     # -- feeding ------------------------------------------------------------------------
     def feed(self, samples: Int16Array, voiced: bool) -> None:
@@ -118,7 +120,7 @@ class SpeculativeStt:
         self._done.append((running.upto, text))
         if self._on_partial is not None and text and not self._closed:
             self._on_partial(text)
-        if self._pending is not None and not self._closed:
+        if self._pending is not None and not self._cancelled:
             upto, self._pending = self._pending, None
             if upto > running.upto:
                 self._start(upto, speculative=True)
@@ -155,11 +157,10 @@ class SpeculativeStt:
     async def aclose(self) -> None:
         """Stop any decode in flight (its thread finishes; its result is dropped)."""
         self._closed = True
+        self._cancelled = True
         self._pending = None
         running, self._running = self._running, None
         if running is not None:
             running.task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # its result is dropped on purpose
                 await running.task
-            except (asyncio.CancelledError, Exception):  # noqa: S110 - result is dropped on purpose
-                pass

@@ -42,7 +42,7 @@ class WhisperStt:
             self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
         )
         self._features = FeatureExtractor(feature_size=self._model.model.n_mels)
-        self._prompt = list(self._tokenizer.sot_sequence) + [self._tokenizer.no_timestamps]
+        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
         self._suppress = [-1, *self._tokenizer.non_speech_tokens]
         self.beam_size = beam_size
         self.min_window_s = min_window_s

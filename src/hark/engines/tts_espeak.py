@@ -25,7 +25,7 @@ class EspeakTts:
         self.capabilities = Capabilities(streaming=False, languages=("en",), sample_rate=16000)
 
     def synthesize(self, text: str) -> Int16Array:
-        proc = subprocess.run(  # noqa: S603 - fixed program, text passed as one argument
+        proc = subprocess.run(
             [self._exe, "--stdout", "-v", self.voice, "-s", self._wpm, "--", text],
             capture_output=True,
             timeout=30,

@@ -26,7 +26,7 @@ from ..brain.conversation import Conversation
 from ..config import Settings
 from ..engines.base import VadEngine, WakeDetection, WakeWordEngine
 from ..engines.registry import Engines
-from ..errors import HarkError, NoSpeechError, StageError
+from ..errors import EngineLoadError, HarkError, NoSpeechError, StageError
 from ..events import (
     BargeIn,
     ErrorEvent,
@@ -39,7 +39,7 @@ from ..events import (
     WakeEnd,
     WakeStart,
 )
-from .capture import TurnCapture, TurnEnd
+from .capture import TurnCapture
 from .clock import Clock, monotonic
 from .respond import Reply, respond
 from .trace import TurnTrace
@@ -98,15 +98,18 @@ class Assistant:
 
     def _new_turn(self, start: Stage) -> _Turn:
         turn = _Turn(TurnTrace(), uuid.uuid4().hex[:12])
-        self._emitter(turn.trace)(RunStart(t=self.clock(), run_id=turn.run_id, start_stage=start, end_stage=Stage.PLAYBACK))
+        self._emitter(turn.trace)(
+            RunStart(t=self.clock(), run_id=turn.run_id, start_stage=start, end_stage=Stage.PLAYBACK)
+        )
         return turn
 
     def _capture(self, turn: _Turn, vad: VadEngine) -> TurnCapture:
+        stt, _ = self.engines.need_stt()
         emit = self._emitter(turn.trace)
-        emit(SttStart(t=self.clock(), engine=self.engines.stt.name))
+        emit(SttStart(t=self.clock(), engine=stt.name))
         return TurnCapture(
             vad=vad,
-            stt=self.engines.stt,
+            stt=stt,
             turn=self.engines.turn,
             settings=self.settings.turn,
             emit=emit,
@@ -128,7 +131,7 @@ class Assistant:
             self.conversation.add(text, reply.text, reply.brain, reply.intent)
         return reply
 
-    async def _finish(self, turn: _Turn, sink: AudioSink | None) -> TurnResult:
+    async def _finish(self, turn: _Turn, sink: AudioSink | None, phrases: tuple[str, ...] = ()) -> TurnResult:
         """Final transcript, then the reply. Never raises a HarkError: it becomes an error event."""
         emit = self._emitter(turn.trace)
         assert turn.capture is not None
@@ -141,8 +144,8 @@ class Assistant:
                 raise
             except Exception as exc:
                 raise StageError("stt", f"{type(exc).__name__}: {exc}") from exc
-            phrases = (turn.wake.phrase,) if turn.wake else ()
-            transcript = strip_wake_phrase(result.text, phrases)
+            # the pre-roll holds the wake phrase; after a barge-in the user may say one anyway
+            transcript = strip_wake_phrase(result.text, phrases or ((turn.wake.phrase,) if turn.wake else ()))
             emit(SttEnd(t=self.clock(), text=transcript, speculative_hit=result.speculative_hit))
             if not transcript:
                 raise NoSpeechError("no request was heard")
@@ -165,8 +168,9 @@ class Assistant:
 
     async def ask_audio(self, samples: Int16Array, sink: AudioSink | None) -> TurnResult:
         """The whole recording is the request (no wake word); processed as fast as it decodes."""
+        _, vad_factory = self.engines.need_stt()
         turn = self._new_turn(Stage.VAD)
-        vad = self.engines.vad_factory()
+        vad = vad_factory()
         turn.capture = capture = self._capture(turn, vad)
         window = vad.window_samples
         for i in range(0, len(samples) - window + 1, window):
@@ -183,16 +187,26 @@ class Assistant:
         *,
         on_turn: Callable[[TurnResult], None] | None = None,
         max_turns: int | None = None,
+        wait_for_reply: bool = False,
     ) -> list[TurnResult]:
-        """Serve one audio stream until it ends (or ``max_turns`` turns are done)."""
-        assert self.engines.wake_factory is not None, "listen needs a wake word engine"
+        """Serve one audio stream until it ends (or ``max_turns`` turns are done).
+
+        ``wait_for_reply``: finish each reply before reading more audio (no
+        barge-in); for sources that run faster than real time, such as a file
+        processed as fast as possible.
+        """
+        if self.engines.wake_factory is None:
+            raise EngineLoadError("listen needs a wake word engine")
+        _, vad_factory = self.engines.need_stt()
         wake: WakeWordEngine = self.engines.wake_factory()
-        capture_vad = self.engines.vad_factory()
-        barge_vad = self.engines.vad_factory()
+        capture_vad = vad_factory()
+        barge_vad = vad_factory()
         window = capture_vad.window_samples
         window_s = window / SAMPLE_RATE
         s = self.settings
-        preroll: collections.deque[Int16Array] = collections.deque(maxlen=max(1, round(s.wake.preroll_ms / 1000 / window_s)))
+        preroll: collections.deque[Int16Array] = collections.deque(
+            maxlen=max(1, round(s.wake.preroll_ms / 1000 / window_s))
+        )
         barge_windows = max(1, round(s.turn.barge_in_ms / 1000 / window_s))
         results: list[TurnResult] = []
         carry = np.zeros(0, np.int16)
@@ -233,19 +247,34 @@ class Assistant:
                         detections = wake.process(w, audio_t)
                         if detections:
                             state = "capture"
-                            self._start_capture(turn, detections[0], capture_vad, np.concatenate(preroll), audio_t + window_s, t + window_s)
+                            self._start_capture(
+                                turn,
+                                detections[0],
+                                capture_vad,
+                                np.concatenate(preroll),
+                                audio_t + window_s,
+                                t + window_s,
+                            )
                             preroll.clear()
                     elif state == "capture":
                         assert turn.capture is not None
                         end = await turn.capture.feed(w, audio_t, t)
-                        if end is None and not turn.capture.speech_started and audio_t - turn.started_audio_t > s.wake.speech_timeout_s:
+                        if (
+                            end is None
+                            and not turn.capture.speech_started
+                            and audio_t - turn.started_audio_t > s.wake.speech_timeout_s
+                        ):
                             await self._abandon(turn, done)
                             state, turn = "wake", self._begin_wake(wake)
                         elif end is not None:
-                            turn.task = asyncio.create_task(self._finish(turn, sink), name=f"turn-{turn.run_id}")
+                            turn.task = asyncio.create_task(
+                                self._finish(turn, sink, wake.phrases), name=f"turn-{turn.run_id}"
+                            )
                             responding, state = turn, "respond"
                             barge_run = 0
                             barge_vad.reset()
+                            if wait_for_reply:
+                                await asyncio.wait([turn.task])
                     elif state == "respond":
                         preroll.append(w)
                         p = barge_vad.probability(to_float(w))
@@ -260,7 +289,14 @@ class Assistant:
                             responding = None
                             turn = self._new_turn(Stage.VAD)
                             keep = list(preroll)[-(barge_windows + 8) :]
-                            self._start_capture(turn, heard[0] if heard else None, capture_vad, np.concatenate(keep), audio_t + window_s, t + window_s)
+                            self._start_capture(
+                                turn,
+                                heard[0] if heard else None,
+                                capture_vad,
+                                np.concatenate(keep),
+                                audio_t + window_s,
+                                t + window_s,
+                            )
                             preroll.clear()
                             state = "capture"
                             barge_run = 0
@@ -273,7 +309,7 @@ class Assistant:
             if state == "capture" and turn.capture is not None:
                 if turn.capture.speech_started:
                     turn.capture.end_of_stream()
-                    done(await self._finish(turn, sink))
+                    done(await self._finish(turn, sink, wake.phrases))
                 else:
                     await self._abandon(turn, done)
             if responding is not None and responding.task is not None:
@@ -292,12 +328,20 @@ class Assistant:
         return turn
 
     def _start_capture(
-        self, turn: _Turn, detection: WakeDetection | None, vad: VadEngine, preroll: Int16Array, audio_t: float, t: float
+        self,
+        turn: _Turn,
+        detection: WakeDetection | None,
+        vad: VadEngine,
+        preroll: Int16Array,
+        audio_t: float,
+        t: float,
     ) -> None:
         if detection is not None:
             turn.wake = detection
             self._emitter(turn.trace)(
-                WakeEnd(t=self.clock(), wake_word=detection.wake_word, phrase=detection.phrase, audio_t=detection.audio_t)
+                WakeEnd(
+                    t=self.clock(), wake_word=detection.wake_word, phrase=detection.phrase, audio_t=detection.audio_t
+                )
             )
         turn.capture = self._capture(turn, vad)
         turn.started_audio_t = audio_t
@@ -307,7 +351,11 @@ class Assistant:
 
     async def _abandon(self, turn: _Turn, done: Callable[[TurnResult], None]) -> None:
         emit = self._emitter(turn.trace)
-        emit(ErrorEvent(t=self.clock(), code=NoSpeechError.code, message="no request after the wake word", stage=Stage.VAD))
+        emit(
+            ErrorEvent(
+                t=self.clock(), code=NoSpeechError.code, message="no request after the wake word", stage=Stage.VAD
+            )
+        )
         if turn.capture is not None:
             await turn.capture.aclose()
         emit(RunEnd(t=self.clock(), run_id=turn.run_id, ok=False))

@@ -48,8 +48,18 @@ class Endpointer:
         self.silent_windows = 0
         self.last_voiced_window = -1
         self.asked_at = -1
+        self.done = False
 
     def update(self, probability: float) -> Signal:
+        """Signal for this window; after an ``END_*`` signal, always ``NONE``."""
+        signal = self._update(probability)
+        if signal in (Signal.END_SILENCE, Signal.END_LENGTH):
+            if self.done:
+                return Signal.NONE
+            self.done = True
+        return signal
+
+    def _update(self, probability: float) -> Signal:
         index = self.windows
         self.windows += 1
         voiced = probability >= self.threshold or (self.in_speech and probability >= self.neg_threshold)

@@ -91,12 +91,13 @@ async def _speak(
     """Synthesise segments in a worker thread while the sink plays the previous ones."""
     queue: asyncio.Queue[AudioChunk | None] = asyncio.Queue(maxsize=2)
     rate = tts.capabilities.sample_rate
-    emit(TtsStart(t=clock(), engine=tts.name, voice=tts.voice))
 
     async def produce() -> None:
         total, index = 0.0, 0
         try:
             async for seg in segments:
+                if index == 0:
+                    emit(TtsStart(t=clock(), engine=tts.name, voice=tts.voice))
                 try:
                     samples = await asyncio.to_thread(tts.synthesize, seg)
                 except HarkError:
@@ -121,16 +122,16 @@ async def _speak(
             yield chunk
 
     producer = asyncio.create_task(produce(), name="tts-produce")
-    played = 0.0
     interrupted = True
     try:
-        played = await sink.play(chunks())
+        await sink.play(chunks())
         interrupted = False
         await producer
     finally:
         if not producer.done():
             producer.cancel()
         await asyncio.gather(producer, return_exceptions=True)
+        played = sink.position
         reply.seconds_played = played
         reply.interrupted = interrupted
         emit(PlaybackEnd(t=clock(), seconds_played=played, interrupted=interrupted))
@@ -172,7 +173,7 @@ async def respond(
             try:
                 samples = await asyncio.to_thread(tts.synthesize, APOLOGY)
                 await sink.play(_one(AudioChunk(samples, tts.capabilities.sample_rate, t=clock())))
-            except Exception as exc2:  # noqa: BLE001 - the apology is best effort
+            except Exception as exc2:
                 emit(ErrorEvent(t=clock(), code="tts-failed", message=str(exc2), stage=Stage.TTS))
         if not reply.text:
             reply.text = APOLOGY

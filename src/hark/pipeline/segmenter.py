@@ -45,7 +45,7 @@ class Segmenter:
     def _find_cut(self) -> int | None:
         for m in _SENTENCE_END.finditer(self._buf):
             head = self._buf[: m.start()].rstrip("\"')]")
-            if _ABBREV.search(head) or re.search(r"\d\.$", head) and self._buf[m.end() : m.end() + 1].isdigit():
+            if _ABBREV.search(head) or (re.search(r"\d\.$", head) and self._buf[m.end() : m.end() + 1].isdigit()):
                 continue
             return m.end()
         limit = self.first_clause_chars if self._emitted == 0 else _LONG_SENTENCE

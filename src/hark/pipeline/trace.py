@@ -7,6 +7,7 @@ from typing import Any
 
 from ..events import (
     BrainEnd,
+    BrainStart,
     BrainText,
     ErrorEvent,
     Event,
@@ -63,11 +64,16 @@ class TurnTrace:
     def summary(self) -> dict[str, Any]:
         stt = self.first(SttEnd)
         brain = self.first(BrainEnd)
+        asked = self.first(BrainStart)
         wake = self.first(WakeEnd)
         vad_end = self.first(VadEnd)
         return {
             "wake_word": wake.wake_word if isinstance(wake, WakeEnd) else None,
-            "transcript": stt.text if isinstance(stt, SttEnd) else None,
+            "transcript": stt.text
+            if isinstance(stt, SttEnd)
+            else asked.text
+            if isinstance(asked, BrainStart)
+            else None,
             "speculative_transcript": stt.speculative_hit if isinstance(stt, SttEnd) else None,
             "reply": brain.text if isinstance(brain, BrainEnd) else None,
             "brain": brain.brain if isinstance(brain, BrainEnd) else None,

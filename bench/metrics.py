@@ -1,0 +1,148 @@
+"""Small measurement helpers shared by the benchmarks: WER, summary statistics, CPU, machine.
+
+Word error rate is computed after normalising both sides: lower case, curly
+apostrophes straightened, punctuation dropped, common contractions expanded
+("what's" -> "what is"), so "What's the time?" and "what is the time" agree.
+A transcript *matches* its request when that WER is at most ``MATCH_WER``
+(one slip in a five-word request).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import platform
+import re
+import resource
+import sys
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+MATCH_WER = 0.2
+
+_CONTRACTIONS = {
+    "what's": "what is",
+    "it's": "it is",
+    "that's": "that is",
+    "there's": "there is",
+    "i'm": "i am",
+    "don't": "do not",
+    "can't": "cannot",
+}
+_NON_WORD = re.compile(r"[^\w' ]+")
+
+
+def words(text: str) -> list[str]:
+    text = _NON_WORD.sub(" ", text.lower().replace("’", "'").replace("-", " "))
+    out: list[str] = []
+    for w in text.split():
+        w = w.strip("'")
+        if w:
+            out.extend(_CONTRACTIONS.get(w, w).split())
+    return out
+
+
+def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate of ``hypothesis`` against ``reference`` (1.0 for an empty hypothesis)."""
+    ref, hyp = words(reference), words(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return edit_distance(ref, hyp) / len(ref)
+
+
+def summary(values: Sequence[float]) -> dict[str, float | int | None]:
+    """n, mean, median, p95, min and max (``None`` when there are no values)."""
+    if not values:
+        return {"n": 0, "mean": None, "median": None, "p95": None, "min": None, "max": None}
+    a = np.asarray(values, float)
+    return {
+        "n": len(a),
+        "mean": round(float(a.mean()), 1),
+        "median": round(float(np.median(a)), 1),
+        "p95": round(float(np.percentile(a, 95)), 1),
+        "min": round(float(a.min()), 1),
+        "max": round(float(a.max()), 1),
+    }
+
+
+def format_row(name: str, s: dict[str, float | int | None], width: int = 22) -> str:
+    def cell(key: str) -> str:
+        v = s.get(key)
+        return f"{v:9.1f}" if isinstance(v, float) else f"{'-':>9}"
+
+    return f"{name:<{width}} {s['n']:>4} " + " ".join(cell(k) for k in ("median", "p95", "mean", "min", "max"))
+
+
+def table_header(title: str, width: int = 22) -> str:
+    cols = " ".join(f"{c:>9}" for c in ("median", "p95", "mean", "min", "max"))
+    return f"{title:<{width}} {'n':>4} {cols}"
+
+
+@dataclasses.dataclass
+class CpuMeter:
+    """Process CPU over a stretch of wall time (all threads, user + system)."""
+
+    wall0: float = 0.0
+    cpu0: float = 0.0
+    ru0: resource.struct_rusage | None = None
+
+    def start(self) -> CpuMeter:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        return self
+
+    def stop(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.wall0
+        cpu = time.process_time() - self.cpu0
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        assert self.ru0 is not None
+        user, system = ru.ru_utime - self.ru0.ru_utime, ru.ru_stime - self.ru0.ru_stime
+        cores = os.cpu_count() or 1
+        return {
+            "wall_s": round(wall, 3),
+            "process_cpu_s": round(cpu, 3),
+            "user_s": round(user, 3),
+            "system_s": round(system, 3),
+            "cpu_per_wall": round(cpu / wall, 4) if wall > 0 else 0.0,
+            "share_of_machine": round(cpu / wall / cores, 4) if wall > 0 else 0.0,
+            "max_rss_mb": round(ru.ru_maxrss / 1024, 1),
+            "voluntary_ctx_switches": ru.ru_nvcsw - self.ru0.ru_nvcsw,
+            "involuntary_ctx_switches": ru.ru_nivcsw - self.ru0.ru_nivcsw,
+        }
+
+
+def machine_info() -> dict[str, object]:
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": _cpu_model() or platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": affinity,
+        "numpy": np.__version__,
+    }
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None

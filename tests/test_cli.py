@@ -1,0 +1,81 @@
+"""The ``hark`` command as a user runs it (real subprocesses, real engines)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+from tests.conftest import DATA
+from tests.textmatch import wer
+
+
+def hark(*args: str, data_dir: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    env = {"HARK_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "HARK_BRAIN__TIMEZONE": "UTC"}
+    return subprocess.run(
+        [sys.executable, "-m", "hark", *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def test_ask_text_json(data_dir: Path) -> None:
+    p = hark("ask", "What time is it?", "--json", data_dir=data_dir)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["transcript"] == "What time is it?"
+    assert out["reply"].startswith("It's ") and out["intent"] == "GetTime"
+    types = [e["type"] for e in out["events"]]
+    assert types[0] == "run-start" and types[-1] == "run-end"
+    assert "tts-audio" in types  # text requests are still spoken (to a null sink) so TTS time shows
+
+
+def test_ask_audio_writes_the_spoken_reply(data_dir: Path, tmp_path: Path) -> None:
+    out_wav = tmp_path / "reply.wav"
+    p = hark("ask", "--audio", str(DATA / "date_request.wav"), "--output", str(out_wav), "--json", data_dir=data_dir)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert wer("What is the date today?", out["transcript"]) <= 0.25
+    assert out["reply"].startswith("Today is ")
+    assert {"end_of_turn", "transcript", "first_audio"} <= set(out["timings_ms"])
+    with wave.open(str(out_wav)) as w:
+        assert w.getnframes() / w.getframerate() > 1.5
+
+
+def test_listen_on_a_file_prints_each_turn(data_dir: Path, tmp_path: Path) -> None:
+    out_wav = tmp_path / "replies.wav"
+    p = hark("listen", "--input", str(DATA / "wake_time_piper.wav"), "--output", str(out_wav), data_dir=data_dir)
+    assert p.returncode == 0, p.stderr
+    assert "wake word : hey_jarvis" in p.stdout
+    assert "heard     : 'What time is it?'" in p.stdout
+    assert "reply     : \"It's " in p.stdout
+    assert "first_audio" in p.stdout
+    assert out_wav.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "file is empty"), (b"not audio at all, sorry", "not a WAV file")],
+)
+def test_bad_audio_is_refused_clearly(data_dir: Path, tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(content)
+    for args in (("ask", "--audio", str(bad)), ("listen", "--input", str(bad))):
+        p = hark(*args, data_dir=data_dir)
+        assert p.returncode == 2
+        assert "error [audio-format]" in p.stderr and message in p.stderr
+        assert "Traceback" not in p.stderr
+
+
+def test_bad_config_is_reported_with_its_key(data_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[tts]\nengine = 'sam'\n")
+    p = hark("--config", str(cfg), "config", "check", data_dir=data_dir)
+    assert p.returncode == 2 and "error [config-invalid]: tts.engine: 'sam'" in p.stderr
+
+
+def test_config_check_finds_the_models(data_dir: Path) -> None:
+    p = hark("config", "check", data_dir=data_dir)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "ok   smart turn model" in p.stdout and "smart-turn-v3" in p.stdout

@@ -1,0 +1,86 @@
+import asyncio
+
+import numpy as np
+import pytest
+from tests.fakes import FakeStt
+
+from hark.engines.stt_stream import SpeculativeStt
+
+WIN = 512  # 32 ms
+
+
+def feed(stt: SpeculativeStt, pattern: str) -> None:
+    """'v' = a voiced window, '.' = a silent one."""
+    for ch in pattern:
+        stt.feed(np.zeros(WIN, np.int16), ch == "v")
+
+
+async def settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0.005)
+
+
+async def test_decode_started_during_the_pause_is_the_final_transcript() -> None:
+    engine = FakeStt()
+    stt = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0)
+    feed(stt, "vvvvvvvvvv...")  # 10 voiced, then 3 silent -> speculative decode of 13 windows
+    await settle()
+    feed(stt, "......")  # more silence: no new decode
+    result = await stt.finish()
+    assert engine.calls == [13 * WIN]
+    assert result.text == f"{13 * WIN} samples"
+    assert result.speculative_hit and result.decodes == 1
+
+
+async def test_speech_after_the_pause_forces_a_fresh_decode_of_everything() -> None:
+    engine = FakeStt()
+    stt = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0, tail_ms=64)
+    feed(stt, "vvvvv...")
+    await settle()
+    feed(stt, "vvvv..")  # the user went on: the speculative decode is stale
+    result = await stt.finish()
+    # fresh decode up to the last voiced window plus the 64 ms tail
+    assert engine.calls == [8 * WIN, 8 * WIN + 4 * WIN + 2 * WIN]
+    assert not result.speculative_hit
+    assert result.text == f"{14 * WIN} samples"
+
+
+async def test_pause_during_a_decode_queues_the_next_one() -> None:
+    engine = FakeStt(delay=0.05)
+    stt = SpeculativeStt(engine, pause_ms=64, partial_interval_s=0)
+    feed(stt, "vvv..")  # decode A starts (5 windows)
+    feed(stt, "vv..")  # pause again while A runs: queued (9 windows)
+    result = await stt.finish()
+    assert engine.calls == [5 * WIN, 9 * WIN]
+    assert result.speculative_hit
+
+
+async def test_partials_during_long_speech() -> None:
+    partials: list[str] = []
+    engine = FakeStt()
+    stt = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0.5, on_partial=partials.append)
+    for _ in range(40):  # 1.28 s of continuous speech
+        feed(stt, "v")
+        await asyncio.sleep(0.002)
+    await stt.aclose()
+    assert len(partials) >= 2
+    assert all(p.endswith("samples") for p in partials)
+
+
+async def test_no_speech_gives_an_empty_transcript_without_decoding() -> None:
+    engine = FakeStt()
+    stt = SpeculativeStt(engine)
+    feed(stt, "..........")
+    result = await stt.finish()
+    assert result.text == "" and engine.calls == []
+
+
+async def test_engine_failure_reaches_the_caller() -> None:
+    class Broken(FakeStt):
+        def transcribe(self, audio: np.ndarray) -> str:
+            raise RuntimeError("model crashed")
+
+    stt = SpeculativeStt(Broken(), partial_interval_s=0)
+    feed(stt, "vvvv")
+    with pytest.raises(RuntimeError, match="model crashed"):
+        await stt.finish()
