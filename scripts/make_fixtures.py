@@ -13,16 +13,25 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.voices import espeak, hibari, piper, silence  # noqa: E402
+from bench.voices import add_noise, espeak, hibari, pink_noise, piper, silence  # noqa: E402
 
 from hark.audio.wav import write_wav  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
 
-def save(name: str, *parts: np.ndarray, where: Path = DATA) -> None:
+ONLY = set(sys.argv[1:])
+"""File names to make; none named makes all (Piper is not deterministic: each run changes the bytes)."""
+
+
+def save(name: str, *parts: np.ndarray, where: Path = DATA, snr_db: float | None = None) -> None:
+    if ONLY and name not in ONLY:
+        return
     where.mkdir(parents=True, exist_ok=True)
-    write_wav(where / name, np.concatenate(parts), 16000)
+    audio = np.concatenate(parts)
+    if snr_db is not None:
+        audio = add_noise(audio, snr_db, pink_noise(len(audio), seed=7))
+    write_wav(where / name, audio, 16000)
     print(name, f"{sum(len(p) for p in parts) / 16000:.2f} s")
 
 
@@ -46,10 +55,11 @@ def main() -> None:
     save(
         "barge_in.wav",
         silence(0.8),
-        hibari("Hey Jarvis, what day is it tomorrow?"),
+        piper("Hey Jarvis, what day is it tomorrow?"),
         silence(1.6),
-        piper("What time is it?"),
+        hibari("What time is it?"),
         silence(3.0),
+        snr_db=10.0,
     )
     save(
         "demo.wav",

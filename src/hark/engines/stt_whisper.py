@@ -5,6 +5,11 @@ cores even for a two-second command. CTranslate2 accepts a shorter mel input,
 so the audio is padded only to the next whole second (at least
 ``min_window_s``): a 3 s command decodes in ~0.2 s with the same words
 (measured in bench/, see README).
+
+Decoding keeps Whisper's timestamp tokens. Without them, short noisy commands
+in a padded window often came back repeated ("What time is it? What time is
+it?"); with them the model closes the segment where the speech ends, and any
+segment that would start after the end of the audio is dropped as invented.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ class WhisperStt:
             self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
         )
         self._features = FeatureExtractor(feature_size=self._model.model.n_mels)
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self._prompt = list(self._tokenizer.sot_sequence)
         self._suppress = [-1, *self._tokenizer.non_speech_tokens]
         self.beam_size = beam_size
         self.min_window_s = min_window_s
@@ -73,5 +78,20 @@ class WhisperStt:
             repetition_penalty=1.0,
             no_repeat_ngram_size=0,
         )
-        tokens = [t for t in result[0].sequences_ids[0] if t < self._tokenizer.eot]
-        return str(self._tokenizer.decode(tokens)).strip()
+        return self._text(result[0].sequences_ids[0], len(audio) / SAMPLE_RATE)
+
+    def _text(self, ids: list[int], seconds: float) -> str:
+        """Join the segments' text, dropping segments that start after the audio ends."""
+        tok = self._tokenizer
+        parts: list[str] = []
+        segment: list[int] = []
+        start = 0.0
+        for t in [*ids, tok.timestamp_begin]:
+            if t >= tok.timestamp_begin:
+                if segment and start < seconds + 0.1:
+                    parts.append(str(tok.decode(segment)))
+                segment = []
+                start = (t - tok.timestamp_begin) * 0.02
+            elif t < tok.eot:
+                segment.append(t)
+        return "".join(parts).strip()

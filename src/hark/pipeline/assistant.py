@@ -246,6 +246,8 @@ class Assistant:
                         preroll.append(w)
                         detections = wake.process(w, audio_t)
                         if detections:
+                            # its sliding window still holds the detection: start clean next time
+                            wake.reset()
                             state = "capture"
                             self._start_capture(
                                 turn,
@@ -273,6 +275,7 @@ class Assistant:
                             responding, state = turn, "respond"
                             barge_run = 0
                             barge_vad.reset()
+                            wake.reset()
                             if wait_for_reply:
                                 await asyncio.wait([turn.task])
                     elif state == "respond":
