@@ -197,3 +197,27 @@ async def test_brain_chain_order_is_respected(settings, engines) -> None:  # typ
     brain = BrainChain([NotYetBrain(), ClockBrain()])  # the honest brain takes everything
     r = await assistant(settings, engines, brain).ask_audio(samples, None)
     assert r.reply is not None and r.reply.brain == "not-yet"
+
+
+async def test_speech_resuming_right_after_a_pause_continues_the_turn(settings, engines, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A pause mistaken for the end of the turn: the user goes on, and is heard as one request."""
+    import numpy as np
+    from bench.voices import hibari, silence
+
+    def trimmed(text: str) -> np.ndarray:  # the synthesiser pads its output with silence
+        x = hibari(text)
+        loud = np.flatnonzero(np.abs(x) > 300)
+        return x[loud[0] : loud[-1] + 1]
+
+    eager = settings.replace(turn={"smart_turn_threshold": 0.01})  # every pause ends the turn
+    samples = np.concatenate(
+        [silence(0.8), trimmed("Hey Jarvis, what is the"), silence(0.45), trimmed("date today?"), silence(2.5)]
+    )
+    a = Assistant(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
+    sink = WavFileSink(tmp_path / "reply.wav", realtime=True)  # a reply that takes time to play
+    results = await a.listen(array_source(samples, realtime=True), sink)
+    await sink.close()
+    assert len(results) == 1, [r.transcript for r in results]
+    (r,) = results
+    assert r.transcript is not None and wer("What is the date today?", r.transcript) <= 0.25, r.transcript
+    assert r.reply is not None and r.reply.intent == "GetDate"

@@ -64,6 +64,9 @@ class TurnSettings:
     barge_in: bool = True
     barge_in_ms: int = 96
     """Voiced audio needed during playback before the reply is stopped."""
+    continuation_ms: int = 600
+    """Speech that resumes this soon after the end of the last speech continues the same
+    turn (its audio is recognised together with what came before) instead of starting a new one."""
 
     def validate(self) -> None:
         _range("turn.vad_threshold", self.vad_threshold, 0.05, 0.95)
@@ -72,6 +75,7 @@ class TurnSettings:
         _range("turn.pause_ms", self.pause_ms, 32, 3000)
         _range("turn.max_silence_ms", self.max_silence_ms, self.pause_ms, 10000)
         _range("turn.barge_in_ms", self.barge_in_ms, 32, 2000)
+        _range("turn.continuation_ms", self.continuation_ms, 0, 5000)
         _positive("turn.max_turn_s", self.max_turn_s)
 
 

@@ -284,22 +284,35 @@ class Assistant:
                         barge_run = barge_run + 1 if p >= s.turn.vad_threshold else 0
                         heard = wake.process(w, audio_t)
                         if (s.turn.barge_in and barge_run >= barge_windows) or heard:
-                            assert responding is not None
+                            assert responding is not None and responding.capture is not None
                             self._emitter(responding.trace)(BargeIn(t=self.clock(), audio_t=audio_t))
+                            onset_t = t + window_s - barge_run * window_s
+                            previous = responding.capture.ended
+                            # speech soon after the end of the turn continues it: the pause was not the end
+                            continued = (
+                                not heard
+                                and previous is not None
+                                and onset_t - previous.speech_end_t <= s.turn.continuation_ms / 1000
+                            )
                             result = await self._cancel(responding)
-                            if result is not None:
+                            if result is not None and not continued:
                                 done(result)
-                            responding = None
                             turn = self._new_turn(Stage.VAD)
-                            keep = list(preroll)[-(barge_windows + 8) :]
+                            if continued:
+                                prime = np.concatenate([responding.capture.audio, *preroll])
+                            else:
+                                prime = np.concatenate(list(preroll)[-(barge_windows + 8) :])
                             self._start_capture(
                                 turn,
                                 heard[0] if heard else None,
                                 capture_vad,
-                                np.concatenate(keep),
+                                prime,
                                 audio_t + window_s,
                                 t + window_s,
                             )
+                            if continued:
+                                turn.wake = responding.wake
+                            responding = None
                             preroll.clear()
                             state = "capture"
                             barge_run = 0

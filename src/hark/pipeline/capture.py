@@ -127,6 +127,11 @@ class TurnCapture:
             return self._end("max-length")
         return None
 
+    @property
+    def audio(self) -> Int16Array:
+        """All audio of the turn so far (pre-roll included)."""
+        return np.concatenate(self._audio) if self._audio else np.zeros(0, np.int16)
+
     def mark_voiced(self) -> None:
         """The caller knows speech is in progress (a barge-in confirmed it)."""
         self.endpointer.in_speech = True
