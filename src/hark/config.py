@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -138,6 +139,76 @@ class BrainSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class StorageSettings:
+    url: str = ""
+    """SQLAlchemy async URL; empty is SQLite at ``<data_dir>/hark.db``. PostgreSQL: ``postgresql+asyncpg://...``."""
+
+    def database_url(self, data_dir: Path) -> str:
+        return self.url or f"sqlite+aiosqlite:///{data_dir / 'hark.db'}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassicSettings:
+    language: str = "en"
+    """Language of the sentence library (home-assistant-intents); e.g. ``fr``, ``de``, ``es``."""
+    sentences_dir: str = ""
+    """Extra sentence templates (hassil YAML) added to Hark's own."""
+    confirm_dangerous: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class WeatherSettings:
+    location_name: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    api_url: str = "https://api.open-meteo.com/v1/forecast"
+    timeout_s: float = 3.0
+    units: str = "metric"
+
+    def validate(self) -> None:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ConfigError("weather: set both latitude and longitude, or neither")
+        if self.latitude is not None:
+            _range("weather.latitude", self.latitude, -90, 90)
+        if self.longitude is not None:
+            _range("weather.longitude", self.longitude, -180, 180)
+        _choice("weather.units", self.units, ("metric", "imperial"))
+        _positive("weather.timeout_s", self.timeout_s)
+
+
+@dataclasses.dataclass(frozen=True)
+class HomeAssistantSettings:
+    url: str = ""
+    """e.g. ``http://homeassistant.local:8123``; empty disables it."""
+    token: str = dataclasses.field(default="", repr=False)
+    """Long-lived access token (never printed)."""
+    timeout_s: float = 3.0
+
+    def validate(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"home_assistant.url: {self.url!r} must start with http:// or https://")
+        if self.url and not self.token:
+            raise ConfigError("home_assistant.token: a long-lived access token is needed with home_assistant.url")
+        _positive("home_assistant.timeout_s", self.timeout_s)
+
+
+@dataclasses.dataclass(frozen=True)
+class MqttSettings:
+    url: str = ""
+    """``mqtt://host:1883``; empty disables MQTT devices."""
+    username: str = ""
+    password: str = dataclasses.field(default="", repr=False)
+    devices_file: str = ""
+    """TOML file describing MQTT devices (name, area, kind, topics)."""
+    timeout_s: float = 3.0
+
+    def validate(self) -> None:
+        if self.url and not self.url.startswith(("mqtt://", "mqtts://")):
+            raise ConfigError(f"mqtt.url: {self.url!r} must start with mqtt:// or mqtts://")
+        _positive("mqtt.timeout_s", self.timeout_s)
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     data_dir: Path = dataclasses.field(default_factory=lambda: Path(platformdirs.user_data_dir("hark")))
     wake: WakeSettings = WakeSettings()
@@ -146,6 +217,11 @@ class Settings:
     tts: TtsSettings = TtsSettings()
     audio: AudioSettings = AudioSettings()
     brain: BrainSettings = BrainSettings()
+    storage: StorageSettings = StorageSettings()
+    classic: ClassicSettings = ClassicSettings()
+    weather: WeatherSettings = WeatherSettings()
+    home_assistant: HomeAssistantSettings = HomeAssistantSettings()
+    mqtt: MqttSettings = MqttSettings()
     source: str = "defaults"
     """Where these settings came from (file path or ``defaults``), for messages."""
 
@@ -187,6 +263,11 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     """Check a TOML value, or convert an environment string, to the field's type."""
     origin = typing.get_origin(tp)
     from_env = isinstance(value, str)
+    if origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp):
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or (from_env and value == ""):
+            return None
+        return _coerce(key, inner, value)
     if tp is bool:
         if isinstance(value, bool):
             return value

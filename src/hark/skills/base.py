@@ -1,0 +1,112 @@
+"""Skills: what Hark can do, each exposed as typed tools.
+
+A skill owns one domain (timers, lists, weather...) and offers one or more
+:class:`Tool`, each with a JSON Schema for its arguments. The classic brain
+maps a recognised intent to a tool call; the LLM (later) calls the very same
+tools. A tool never speaks or plays audio: it returns a :class:`SkillResult`
+with the sentence to say and structured data for a model.
+
+Tools marked ``dangerous`` are only run with ``SkillContext.confirmed`` set:
+the registry answers ``needs_confirmation`` instead and the brain asks the user
+first. A skill whose danger depends on the target (a garage door is a cover, so
+are blinds) returns ``needs_confirmation`` itself when ``ctx.confirmed`` is
+False. A skill may offer ``describe(tool, arguments) -> str`` ("unlock the front
+door") for the question.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import HarkError
+
+
+class SkillError(HarkError):
+    """A tool could not do what was asked; ``message`` is fit to be spoken."""
+
+    code = "skill-failed"
+
+
+class ToolArgumentError(SkillError):
+    """The arguments do not match the tool's schema (a malformed call)."""
+
+    code = "tool-arguments"
+
+
+class ServiceUnavailableError(SkillError):
+    """A service the skill needs (weather API, Home Assistant, MQTT) cannot be reached."""
+
+    code = "service-unavailable"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    """Unique, snake_case: ``timer_start``."""
+    description: str
+    parameters: Mapping[str, Any]
+    """JSON Schema of an object: ``{"type": "object", "properties": {...}, "required": [...]}``."""
+    dangerous: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SkillResult:
+    speech: str
+    """What to say, short and speakable."""
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Structured result (for a model, for tests)."""
+    ok: bool = True
+    needs_confirmation: str | None = None
+    """Set (to the question to ask) when a dangerous tool was called without confirmation."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SkillContext:
+    device_id: str = "local"
+    profile: str = "default"
+    language: str = "en"
+    now: Callable[[], dt.datetime] = dataclasses.field(default=lambda: dt.datetime.now().astimezone())
+    confirmed: bool = False
+
+
+@runtime_checkable
+class Skill(Protocol):
+    name: str
+
+    @property
+    def tools(self) -> tuple[Tool, ...]: ...
+
+    async def call(self, tool: str, arguments: Mapping[str, Any], ctx: SkillContext) -> SkillResult: ...
+
+
+@runtime_checkable
+class DeviceControl(Protocol):
+    """What skills may do to the device that is talking to Hark (its speaker, its player)."""
+
+    device_id: str
+
+    def get_volume(self) -> int:
+        """0-100."""
+        ...
+
+    def set_volume(self, level: int) -> None: ...
+
+    async def media(self, command: str) -> bool:
+        """``pause``, ``resume``, ``stop``, ``next``, ``previous``; False if nothing is playing."""
+        ...
+
+
+@runtime_checkable
+class Announcer(Protocol):
+    """How a skill makes a device speak on its own (a timer ringing, a reminder due)."""
+
+    async def announce(self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = "") -> None:
+        """Queue an announcement; ``key`` identifies it so :meth:`stop` can end a repeating one."""
+        ...
+
+    async def stop(self, device_id: str, key: str = "") -> bool:
+        """Stop a ringing announcement (all of the device's if ``key`` is empty); True if one was stopped."""
+        ...
