@@ -7,8 +7,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import DATA
-from tests.textmatch import wer
 
 from hark.audio import NullSink, WavFileSink, array_source, read_wav, to_float
 from hark.brain import ClockBrain, NotYetBrain, TextDelta, default_brain
@@ -22,6 +20,8 @@ from hark.events import (
     VadEnd,
 )
 from hark.pipeline import Assistant, TurnResult
+from tests.conftest import DATA
+from tests.textmatch import wer
 
 NOW = dt.datetime(2026, 11, 22, 15, 7, tzinfo=ZoneInfo("Europe/Paris"))
 
@@ -180,6 +180,7 @@ async def test_engine_failure_mid_turn_apologises_and_the_loop_goes_on(settings,
 
 async def test_wake_word_alone_then_silence_is_abandoned(settings, engines) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
+
     from bench.voices import hibari, silence
 
     samples = np.concatenate([silence(0.5), hibari("Hey Jarvis."), silence(8.0)])
@@ -202,6 +203,7 @@ async def test_brain_chain_order_is_respected(settings, engines) -> None:  # typ
 async def test_speech_resuming_right_after_a_pause_continues_the_turn(settings, engines, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A pause mistaken for the end of the turn: the user goes on, and is heard as one request."""
     import numpy as np
+
     from bench.voices import hibari, silence
 
     def trimmed(text: str) -> np.ndarray:  # the synthesiser pads its output with silence

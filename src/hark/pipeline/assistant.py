@@ -58,6 +58,34 @@ class TurnResult:
         return self.reply is not None and self.reply.error is None
 
 
+RING_GAP_S = 2.0
+RING_MAX_S = 600.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Ring:
+    text: str
+    chime: bool
+    repeat: bool
+
+
+def chime(rate: int = SAMPLE_RATE) -> Int16Array:
+    """A two-note chime (E6 then A6, soft attack, exponential decay), made, not shipped."""
+    notes = []
+    for freq in (1318.5, 1760.0):
+        n = int(0.28 * rate)
+        t = np.arange(n) / rate
+        env = np.minimum(1.0, t / 0.01) * np.exp(-t * 9.0)
+        notes.append(0.35 * env * np.sin(2 * np.pi * freq * t) + 0.08 * env * np.sin(4 * np.pi * freq * t))
+    audio = np.concatenate([*notes, np.zeros(int(0.15 * rate))])
+    return np.asarray(audio * 32767, dtype=np.int16)
+
+
+async def _iterate(chunks: list[AudioChunk]) -> AsyncIterator[AudioChunk]:
+    for c in chunks:
+        yield c
+
+
 @dataclasses.dataclass
 class _Turn:
     trace: TurnTrace
@@ -86,6 +114,7 @@ class Assistant:
         self.now = now or (lambda: dt.datetime.now().astimezone())
         self.on_event = on_event
         self.conversation = Conversation()
+        self._rings: dict[str, _Ring] = {}
 
     # -- plumbing ----------------------------------------------------------------------------
     def _emitter(self, trace: TurnTrace) -> Callable[[Event], None]:
@@ -216,6 +245,7 @@ class Assistant:
         turn = self._begin_wake(wake)
         barge_run = 0
         responding: _Turn | None = None
+        ringing: asyncio.Task[None] | None = None
 
         def done(result: TurnResult) -> None:
             results.append(result)
@@ -245,7 +275,35 @@ class Assistant:
                     if state == "wake":
                         preroll.append(w)
                         detections = wake.process(w, audio_t)
-                        if detections:
+                        if self._rings and ringing is None and sink is not None:
+                            ringing = asyncio.create_task(self._ring(sink), name="ring")
+                            barge_run = 0
+                            barge_vad.reset()
+                        if ringing is not None and ringing.done():
+                            ringing = None
+                        speaking_over_ring = False
+                        if ringing is not None and not detections:
+                            # while something rings, any speech is heard without the wake word ("stop")
+                            p = barge_vad.probability(to_float(w))
+                            barge_run = barge_run + 1 if p >= s.turn.vad_threshold else 0
+                            speaking_over_ring = barge_run >= barge_windows
+                        if ringing is not None and (detections or speaking_over_ring):
+                            await self._stop_task(ringing)
+                            ringing = None
+                        if speaking_over_ring:
+                            wake.reset()
+                            state = "capture"
+                            self._start_capture(
+                                turn,
+                                None,
+                                capture_vad,
+                                np.concatenate(list(preroll)[-(barge_windows + 8) :]),
+                                audio_t + window_s,
+                                t + window_s,
+                            )
+                            preroll.clear()
+                            barge_run = 0
+                        elif detections:
                             # its sliding window still holds the detection: start clean next time
                             wake.reset()
                             state = "capture"
@@ -333,10 +391,53 @@ class Assistant:
                 responding = None
             return results
         finally:
+            if ringing is not None:
+                await self._stop_task(ringing)
             if responding is not None:
                 await self._cancel(responding)
             if turn.capture is not None and turn.task is None:
                 await turn.capture.aclose()
+
+    # -- announcements (timers ringing, reminders) -----------------------------------------------
+    async def announce(
+        self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = ""
+    ) -> None:
+        """Queue something to say on this device when it is idle (the Announcer protocol)."""
+        self._rings[key or uuid.uuid4().hex] = _Ring(text, chime, repeat_until_stopped)
+
+    async def stop(self, device_id: str, key: str = "") -> bool:
+        """Stop one ringing announcement, or all of them; True if anything was ringing."""
+        if key:
+            return self._rings.pop(key, None) is not None
+        had = bool(self._rings)
+        self._rings.clear()
+        return had
+
+    async def _ring(self, sink: AudioSink) -> None:
+        """Play queued announcements; repeating ones every few seconds until stopped (10 min at most)."""
+        deadline = self.clock() + RING_MAX_S
+        tts = self.engines.tts
+        while self._rings and self.clock() < deadline:
+            for key, ring in list(self._rings.items()):
+                audio: list[AudioChunk] = []
+                if ring.chime:
+                    audio.append(AudioChunk(chime(), SAMPLE_RATE, t=self.clock()))
+                if tts is not None:
+                    speech = await asyncio.to_thread(tts.synthesize, ring.text)
+                    audio.append(AudioChunk(speech, tts.capabilities.sample_rate, t=self.clock()))
+                await sink.play(_iterate(audio))
+                if not ring.repeat:
+                    self._rings.pop(key, None)
+            if any(r.repeat for r in self._rings.values()):
+                await asyncio.sleep(RING_GAP_S)
+        if self._rings:  # rang for RING_MAX_S unanswered: give up on it
+            self._rings.clear()
+
+    @staticmethod
+    async def _stop_task(task: asyncio.Task[None]) -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def _begin_wake(self, wake: WakeWordEngine) -> _Turn:
         turn = self._new_turn(Stage.WAKE)

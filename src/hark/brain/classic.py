@@ -1,0 +1,139 @@
+"""The classic brain: local intents to skill tools, answered in milliseconds.
+
+Text is matched by the intent recogniser (hassil with the home-assistant-intents
+library plus Hark's own templates), mapped to one tool call of the skill
+registry, and the tool's spoken result is the reply. Nothing is guessed: an
+utterance that matches nothing, or whose slots cannot be read, is passed on
+(``Unhandled``) to the next brain of the chain.
+
+Two bits of state live per conversation:
+
+* a pending confirmation: a dangerous action ("unlock the front door") is not
+  run until the user says yes in the next turn; anything else drops it;
+* nothing else: timers and lists live in the database.
+
+"Stop" / "cancel" / "never mind" stop whatever rings on the device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from ..skills.base import SkillContext, SkillError
+from ..skills.registry import SkillRegistry
+from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
+
+CONFIRMATION_TTL_S = 30.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ToolCall:
+    tool: str
+    arguments: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Command:
+    """A brain-level command: ``stop``, ``yes`` or ``no``."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Understood:
+    intent: str
+    slots: Mapping[str, Any]
+    action: ToolCall | Command | None
+    """None: recognised, but nothing Hark can do with it (goes to the next brain)."""
+
+
+class Understanding(Protocol):
+    """Text -> what to do (implemented over hark.nlu)."""
+
+    def understand(self, text: str, request: BrainRequest) -> Understood | None: ...
+
+
+@dataclasses.dataclass
+class _Pending:
+    call: ToolCall
+    intent: str
+    question: str
+    expires: float
+
+
+class ClassicBrain:
+    name = "classic"
+
+    def __init__(
+        self,
+        understanding: Understanding,
+        registry: SkillRegistry,
+        *,
+        stop_ringing: Callable[[str], Awaitable[bool]] | None = None,
+        confirm_dangerous: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.understanding = understanding
+        self.registry = registry
+        self.stop_ringing = stop_ringing
+        self.confirm_dangerous = confirm_dangerous
+        self.clock = clock
+        self._pending: dict[str, _Pending] = {}
+
+    async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
+        pending = self._pending.pop(request.conversation.id, None)
+        if pending is not None and pending.expires < self.clock():
+            pending = None
+        understood = self.understanding.understand(request.text, request)
+        action = understood.action if understood else None
+
+        if pending is not None and isinstance(action, Command) and action.name in ("yes", "no"):
+            if action.name == "no":
+                yield Intent("Confirm", {"answer": "no"})
+                yield TextDelta("Okay, I won't.")
+                return
+            yield Intent(pending.intent, {"confirmed": True})
+            async for part in self._run(pending.call, pending.intent, request, confirmed=True):
+                yield part
+            return
+
+        if understood is None or action is None:
+            yield Unhandled("no intent matched" if understood is None else f"{understood.intent} has no tool")
+            return
+        yield Intent(understood.intent, dict(understood.slots))
+        if isinstance(action, Command):
+            async for part in self._command(action, request):
+                yield part
+            return
+        async for part in self._run(action, understood.intent, request, confirmed=not self.confirm_dangerous):
+            yield part
+
+    async def _command(self, command: Command, request: BrainRequest) -> AsyncIterator[ReplyPart]:
+        if command.name == "stop":
+            stopped = await self.stop_ringing(request.device_id) if self.stop_ringing else False
+            yield Action("stop", {"stopped_ringing": stopped})
+            yield TextDelta("Okay." if not stopped else "Stopped.")
+        else:  # a yes or no with nothing to confirm
+            yield TextDelta("There's nothing to confirm right now.")
+
+    async def _run(
+        self, call: ToolCall, intent: str, request: BrainRequest, *, confirmed: bool
+    ) -> AsyncIterator[ReplyPart]:
+        ctx = SkillContext(device_id=request.device_id, language=request.language, now=request.now, confirmed=confirmed)
+        try:
+            result = await self.registry.call(call.tool, call.arguments, ctx)
+        except SkillError as exc:
+            yield TextDelta(exc.message)
+            return
+        if result.needs_confirmation:
+            self._pending[request.conversation.id] = _Pending(
+                call, intent, result.needs_confirmation, self.clock() + CONFIRMATION_TTL_S
+            )
+            yield TextDelta(result.needs_confirmation)
+            return
+        if result.ok:
+            yield Action(call.tool, dict(call.arguments))
+        yield TextDelta(result.speech)
