@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.voices import add_noise, espeak, hibari, pink_noise, piper, silence  # noqa: E402
-
 from hark.audio.wav import write_wav  # noqa: E402
 
 DATA = ROOT / "tests" / "data"

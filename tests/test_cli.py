@@ -9,6 +9,7 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import DATA
 from tests.textmatch import wer
 
@@ -25,7 +26,7 @@ def test_ask_text_json(data_dir: Path) -> None:
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["transcript"] == "What time is it?"
-    assert out["reply"].startswith("It's ") and out["intent"] == "GetTime"
+    assert out["reply"].startswith("It's ") and out["intent"] == "HassGetCurrentTime"
     types = [e["type"] for e in out["events"]]
     assert types[0] == "run-start" and types[-1] == "run-end"
     assert "tts-audio" in types  # text requests are still spoken (to a null sink) so TTS time shows

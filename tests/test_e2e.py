@@ -125,7 +125,7 @@ async def test_unknown_request_gets_the_honest_answer(settings, engines) -> None
     samples, _ = read_wav(DATA / "unknown_request.wav")
     r = await assistant(settings, engines).ask_audio(samples, NullSink())
     assert r.transcript is not None and "jazz" in r.transcript.lower()
-    assert r.reply is not None and "can't do that yet" in r.reply.text
+    assert r.reply is not None and "can't help with that yet" in r.reply.text
 
 
 async def test_barge_in_stops_the_reply_and_hears_the_new_request(settings, engines, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import DATA
 
 from hark.audio import read_wav, to_float
 from hark.engines import models
 from hark.engines.registry import make_tts
 from hark.errors import EngineLoadError
+from tests.conftest import DATA
 
 
 def test_missing_smart_turn_model_is_a_clear_error(tmp_path: Path) -> None:

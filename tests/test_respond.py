@@ -2,11 +2,11 @@ import asyncio
 import time
 
 import pytest
-from tests.fakes import FakeTts, RecordingSink, ScriptedBrain
 
 from hark.brain import Action, BrainRequest, Conversation, Intent, TextDelta
 from hark.events import ErrorEvent, Event, Stage
 from hark.pipeline.respond import APOLOGY, respond
+from tests.fakes import FakeTts, RecordingSink, ScriptedBrain
 
 
 def kinds(events: list[Event]) -> list[str]:

@@ -9,7 +9,8 @@ import numpy as np
 from bench.voices import hibari, silence
 from hark.audio import WavFileSink, array_source, read_wav
 from hark.brain import BrainChain, BrainRequest, NotYetBrain
-from hark.brain.classic import ClassicBrain, Command, Understood
+from hark.brain.classic import ClassicBrain, Understood
+from hark.nlu.types import BrainCommand
 from hark.pipeline import Assistant
 from hark.pipeline.assistant import chime
 from hark.skills.registry import SkillRegistry
@@ -20,7 +21,7 @@ class StopOnly:
 
     def understand(self, text: str, request: BrainRequest) -> Understood | None:
         if "stop" in text.lower():
-            return Understood("HassNevermind", {}, Command("stop"))
+            return Understood("HassNevermind", {}, BrainCommand("stop"))
         return None
 
 

@@ -2,9 +2,9 @@ import asyncio
 
 import numpy as np
 import pytest
-from tests.fakes import FakeStt
 
 from hark.engines.stt_stream import SpeculativeStt
+from tests.fakes import FakeStt
 
 WIN = 512  # 32 ms
 

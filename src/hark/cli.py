@@ -14,11 +14,13 @@ from typing import Any
 from . import __version__
 from .audio import NullSink, SpeakerSink, WavFileSink, has_microphone, microphone_source, read_wav, wav_source
 from .audio.sinks import AudioSink
-from .brain import default_brain
 from .config import Settings, load_settings
 from .engines import load_engines
+from .engines.registry import Engines
 from .errors import HarkError
+from .household import Household
 from .pipeline import Assistant, TurnResult, format_trace
+from .skills.media import LocalDevice
 
 
 def demo_wav() -> Path:
@@ -54,14 +56,15 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
         )
     if source_path is not None:
         read_wav(source_path)  # refuse a bad file before loading the engines
-    engines = await load_engines(settings)
+    engines, household = await asyncio.gather(load_engines(settings), Household.open(settings))
     loads = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in engines.load_seconds.items())
-    print(f"hark: engines loaded ({loads})", file=sys.stderr)
+    print(f"hark: engines loaded ({loads}); data in {settings.data_dir}", file=sys.stderr)
     words = ", ".join(settings.wake.words)
     if not args.output and source_path is not None and not has_microphone(settings.audio.output_device):
         args.speak = False
     sink = _sink(args, settings, realtime=True)
-    assistant = Assistant(settings, engines, default_brain(settings.brain.timezone))
+    assistant = _assistant(settings, engines, household, sink)
+    await household.hub.attach(assistant.device_id, assistant)
     if source_path is not None:
         source = wav_source(source_path, block_ms=settings.audio.block_ms, tail_silence_s=2.0)
         print(f"hark: listening to {source_path} for {words}", file=sys.stderr)
@@ -78,6 +81,8 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await assistant.listen(source, sink, on_turn=on_turn, max_turns=args.max_turns)
     finally:
+        household.hub.detach(assistant.device_id)
+        await household.close()
         await sink.close()
     if count == 0:
         print("hark: no wake word was heard", file=sys.stderr)
@@ -90,18 +95,35 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     samples = read_wav(args.audio)[0] if args.audio else None
     text_only = samples is None and not args.output and not args.speak and args.no_tts
-    engines = await load_engines(settings, wake=False, audio_in=samples is not None, tts=not text_only)
+    engines, household = await asyncio.gather(
+        load_engines(settings, wake=False, audio_in=samples is not None, tts=not text_only), Household.open(settings)
+    )
     sink: AudioSink | None = None if text_only else _sink(args, settings, realtime=False)
-    assistant = Assistant(settings, engines, default_brain(settings.brain.timezone))
+    assistant = _assistant(settings, engines, household, sink)
     try:
         result = await (
             assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink)
         )
     finally:
+        await household.close()
         if sink is not None:
             await sink.close()
     _print_turn(result, args, 1)
     return 0 if result.ok else 1
+
+
+def _assistant(settings: Settings, engines: Engines, household: Household, sink: AudioSink | None) -> Assistant:
+    """The local device: its own volume (applied to the sink), the household's brain and journal."""
+
+    def on_volume(level: int) -> None:
+        if sink is not None:
+            sink.gain = device.gain
+
+    device = LocalDevice("local", on_volume=on_volume)
+    household.add_device(device)
+    if sink is not None:
+        sink.gain = device.gain
+    return Assistant(settings, engines, household.brain(), device_id=device.device_id, journal=household.log_turn)
 
 
 def _config_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import dataclasses
 import time
 import wave
 from collections.abc import AsyncIterator
@@ -26,12 +27,17 @@ class AudioSink(abc.ABC):
     name = "sink"
     position = 0.0
     """Seconds of the current reply played so far (kept up to date while playing)."""
+    gain = 1.0
+    """Linear volume applied to everything played (the device's volume setting)."""
 
     async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
         """Play chunks as they come; return seconds played. Cancellable: ``position``
         then tells how far playback got."""
         self.position = 0.0
         async for chunk in chunks:
+            if self.gain != 1.0:
+                scaled = np.clip(chunk.samples.astype(np.float32) * self.gain, -32768, 32767).astype(np.int16)
+                chunk = dataclasses.replace(chunk, samples=scaled)
             await self._write(chunk)
         return self.position
 

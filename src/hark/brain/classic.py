@@ -22,31 +22,26 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from ..skills.base import SkillContext, SkillError
+from ..errors import HarkError
+from ..nlu.types import BrainCommand, ToolCall
+from ..skills.base import SkillContext
 from ..skills.registry import SkillRegistry
+from ..skills.timers import duration_refusal
 from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
 
 CONFIRMATION_TTL_S = 30.0
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ToolCall:
-    tool: str
-    arguments: Mapping[str, Any]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Command:
-    """A brain-level command: ``stop``, ``yes`` or ``no``."""
-
-    name: str
+_NOT_SET_UP = {
+    prefix: "No smart home is connected yet. Add Home Assistant or MQTT devices to Hark's config."
+    for prefix in ("device", "light", "cover", "climate", "scene", "lock", "alarm")
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Understood:
     intent: str
     slots: Mapping[str, Any]
-    action: ToolCall | Command | None
+    action: ToolCall | BrainCommand | None
     """None: recognised, but nothing Hark can do with it (goes to the next brain)."""
 
 
@@ -90,8 +85,8 @@ class ClassicBrain:
         understood = self.understanding.understand(request.text, request)
         action = understood.action if understood else None
 
-        if pending is not None and isinstance(action, Command) and action.name in ("yes", "no"):
-            if action.name == "no":
+        if pending is not None and isinstance(action, BrainCommand) and action.command in ("yes", "no"):
+            if action.command == "no":
                 yield Intent("Confirm", {"answer": "no"})
                 yield TextDelta("Okay, I won't.")
                 return
@@ -104,15 +99,15 @@ class ClassicBrain:
             yield Unhandled("no intent matched" if understood is None else f"{understood.intent} has no tool")
             return
         yield Intent(understood.intent, dict(understood.slots))
-        if isinstance(action, Command):
+        if isinstance(action, BrainCommand):
             async for part in self._command(action, request):
                 yield part
             return
         async for part in self._run(action, understood.intent, request, confirmed=not self.confirm_dangerous):
             yield part
 
-    async def _command(self, command: Command, request: BrainRequest) -> AsyncIterator[ReplyPart]:
-        if command.name == "stop":
+    async def _command(self, command: BrainCommand, request: BrainRequest) -> AsyncIterator[ReplyPart]:
+        if command.command == "stop":
             stopped = await self.stop_ringing(request.device_id) if self.stop_ringing else False
             yield Action("stop", {"stopped_ringing": stopped})
             yield TextDelta("Okay." if not stopped else "Stopped.")
@@ -123,10 +118,17 @@ class ClassicBrain:
         self, call: ToolCall, intent: str, request: BrainRequest, *, confirmed: bool
     ) -> AsyncIterator[ReplyPart]:
         ctx = SkillContext(device_id=request.device_id, language=request.language, now=request.now, confirmed=confirmed)
+        if not self.registry.has(call.tool):
+            yield TextDelta(_NOT_SET_UP.get(call.tool.split("_")[0], "I can't do that here yet."))
+            return
+        refusal = duration_refusal(call.arguments["duration_s"]) if call.tool == "timer_start" else None
+        if refusal:  # say why, rather than the schema's technical message
+            yield TextDelta(refusal)
+            return
         try:
             result = await self.registry.call(call.tool, call.arguments, ctx)
-        except SkillError as exc:
-            yield TextDelta(exc.message)
+        except HarkError as exc:  # skill refusals, unreachable services, storage failures: all spoken
+            yield TextDelta(exc.message if exc.code != "storage-failed" else "Sorry, I couldn't save that.")
             return
         if result.needs_confirmation:
             self._pending[request.conversation.id] = _Pending(

@@ -77,5 +77,4 @@ class NotYetBrain:
 
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
         yield Intent("Unknown")
-        yield TextDelta("Sorry, I can't do that yet. ")
-        yield TextDelta("For now I can tell you the time and the date.")
+        yield TextDelta("Sorry, I can't help with that yet.")

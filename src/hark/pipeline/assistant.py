@@ -15,7 +15,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -56,6 +57,14 @@ class TurnResult:
     @property
     def ok(self) -> bool:
         return self.reply is not None and self.reply.error is None
+
+
+class Journal(Protocol):
+    """Where each turn is recorded (transcript, intent and slots, reply)."""
+
+    async def __call__(
+        self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
+    ) -> None: ...
 
 
 RING_GAP_S = 2.0
@@ -106,6 +115,8 @@ class Assistant:
         clock: Clock = monotonic,
         now: Callable[[], dt.datetime] | None = None,
         on_event: Callable[[Event], None] | None = None,
+        device_id: str = "local",
+        journal: Journal | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -113,6 +124,8 @@ class Assistant:
         self.clock = clock
         self.now = now or (lambda: dt.datetime.now().astimezone())
         self.on_event = on_event
+        self.device_id = device_id
+        self.journal = journal
         self.conversation = Conversation()
         self._rings: dict[str, _Ring] = {}
 
@@ -146,7 +159,7 @@ class Assistant:
         )
 
     async def _reply(self, turn: _Turn, text: str, sink: AudioSink | None) -> Reply:
-        request = BrainRequest(text=text, conversation=self.conversation, now=self.now)
+        request = BrainRequest(text=text, conversation=self.conversation, now=self.now, device_id=self.device_id)
         reply = await respond(
             request,
             brain=self.brain,
@@ -158,6 +171,14 @@ class Assistant:
         )
         if reply.error is None:
             self.conversation.add(text, reply.text, reply.brain, reply.intent)
+        if self.journal is not None:
+            try:
+                await self.journal(
+                    device_id=self.device_id, transcript=text, reply=reply.text, brain=reply.brain,
+                    intent=reply.intent, slots=reply.slots,
+                )
+            except HarkError as exc:  # the answer was given; losing its log line must not end the loop
+                self._emitter(turn.trace)(ErrorEvent(t=self.clock(), code=exc.code, message=exc.message))
         return reply
 
     async def _finish(self, turn: _Turn, sink: AudioSink | None, phrases: tuple[str, ...] = ()) -> TurnResult:

@@ -72,6 +72,9 @@ class SkillRegistry:
     def tools(self) -> list[Tool]:
         return [t for t, _ in self._tools.values()]
 
+    def has(self, name: str) -> bool:
+        return name in self._tools
+
     def tool(self, name: str) -> Tool:
         try:
             return self._tools[name][0]

@@ -1,0 +1,170 @@
+"""One household's Hark: storage, scheduler, skills, understanding and brains, wired once.
+
+:meth:`Household.open` builds everything from the settings and
+:meth:`Household.close` releases it. Devices (the local loop today, remote
+speakers later) attach to its :class:`AnnouncementHub` so timers ring on the
+device that set them; an announcement for a device that is not connected waits
+until it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .brain.base import Brain
+from .brain.chain import BrainChain
+from .brain.classic import ClassicBrain
+from .brain.clock import NotYetBrain
+from .brain.understand import IntentUnderstanding
+from .config import Settings
+from .nlu import IntentRecognizer
+from .scheduler import Scheduler, SystemClock
+from .skills.alarms import AlarmsSkill
+from .skills.base import Announcer, DeviceControl
+from .skills.calc import CalcSkill
+from .skills.clock import ClockSkill
+from .skills.lists import ListsSkill
+from .skills.media import LocalDevice, MediaSkill
+from .skills.registry import SkillRegistry
+from .skills.reminders import RemindersSkill
+from .skills.smarthome import SmartHomeSkill, build_smarthome
+from .skills.timers import TimersSkill
+from .skills.weather import WeatherSkill
+from .store import Database
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Held:
+    text: str
+    chime: bool
+    repeat: bool
+
+
+class AnnouncementHub:
+    """The scheduler's Announcer: routes to the device's own announcer by id."""
+
+    def __init__(self) -> None:
+        self._devices: dict[str, Announcer] = {}
+        self._held: dict[str, dict[str, _Held]] = {}
+
+    async def attach(self, device_id: str, announcer: Announcer) -> None:
+        self._devices[device_id] = announcer
+        for key, held in self._held.pop(device_id, {}).items():
+            await announcer.announce(device_id, held.text, chime=held.chime, repeat_until_stopped=held.repeat, key=key)
+
+    def detach(self, device_id: str) -> None:
+        self._devices.pop(device_id, None)
+
+    async def announce(
+        self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = ""
+    ) -> None:
+        device = self._devices.get(device_id)
+        if device is None:
+            self._held.setdefault(device_id, {})[key or text] = _Held(text, chime, repeat_until_stopped)
+            return
+        await device.announce(device_id, text, chime=chime, repeat_until_stopped=repeat_until_stopped, key=key)
+
+    async def stop(self, device_id: str, key: str = "") -> bool:
+        held = self._held.get(device_id, {})
+        stopped = (held.pop(key, None) is not None) if key else bool(held)
+        if not key:
+            held.clear()
+        device = self._devices.get(device_id)
+        if device is not None:
+            stopped = await device.stop(device_id, key) or stopped
+        return stopped
+
+
+class Household:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        scheduler: Scheduler,
+        registry: SkillRegistry,
+        recognizer: IntentRecognizer,
+        hub: AnnouncementHub,
+        smarthome: SmartHomeSkill | None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.scheduler = scheduler
+        self.registry = registry
+        self.recognizer = recognizer
+        self.hub = hub
+        self.smarthome = smarthome
+        self.devices: dict[str, LocalDevice] = {}
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Household:
+        db = Database.from_settings(settings)
+        await db.open()
+        hub = AnnouncementHub()
+        zone = ZoneInfo(settings.brain.timezone) if settings.brain.timezone else None
+        scheduler = Scheduler(db, hub, SystemClock(zone))
+        smarthome = build_smarthome(settings)
+        household: Household | None = None
+        try:
+            recognizer = IntentRecognizer(
+                language=settings.classic.language, extra_sentences_dir=settings.classic.sentences_dir or None
+            )
+            registry = SkillRegistry(
+                [
+                    TimersSkill(db, scheduler),
+                    AlarmsSkill(db, scheduler),
+                    RemindersSkill(db, scheduler),
+                    ListsSkill(db),
+                    ClockSkill(settings.brain.timezone),
+                    WeatherSkill(settings.weather),
+                    CalcSkill(),
+                ]
+            )
+            household = cls(settings, db, scheduler, registry, recognizer, hub, smarthome)
+            registry.add(MediaSkill(household.device))
+            if smarthome is not None:
+                registry.add(smarthome)
+                recognizer.set_entities(smarthome.entity_names(), smarthome.areas())
+            await scheduler.start()
+            return household
+        except BaseException:
+            if household is None:
+                if smarthome is not None:
+                    await smarthome.close()
+                await db.close()
+            else:
+                await household.close()
+            raise
+
+    def device(self, device_id: str) -> DeviceControl | None:
+        return self.devices.get(device_id)
+
+    def add_device(self, device: LocalDevice) -> None:
+        self.devices[device.device_id] = device
+
+    def brain(self, *, area: str | None = None) -> Brain:
+        """The brain chain for a device: classic intents first, then (for now) the honest answer."""
+        classic = ClassicBrain(
+            IntentUnderstanding(self.recognizer, area=area),
+            self.registry,
+            stop_ringing=self.scheduler.acknowledge,
+            confirm_dangerous=self.settings.classic.confirm_dangerous,
+        )
+        return BrainChain([classic, NotYetBrain()])
+
+    async def log_turn(
+        self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
+    ) -> None:
+        await self.db.log_turn(
+            device_id=device_id, transcript=transcript, reply=reply, brain=brain, intent=intent, slots=slots
+        )
+
+    async def close(self) -> None:
+        try:
+            await self.scheduler.stop()
+            if self.smarthome is not None:
+                await self.smarthome.close()
+        finally:
+            await self.db.close()

@@ -1,0 +1,12 @@
+"""Hark's persistent store: timers, alarms, reminders, lists and the turn log.
+
+SQLite under ``HARK_DATA_DIR`` by default, any SQLAlchemy async URL otherwise
+(``[storage] url = "postgresql+asyncpg://..."``). The schema is owned by the
+Alembic migrations in ``migrations/``; :meth:`Database.open` applies them.
+"""
+
+from .db import Database
+from .errors import StorageError
+from .models import Alarm, Base, ListItem, Reminder, Timer, TurnLog
+
+__all__ = ["Alarm", "Base", "Database", "ListItem", "Reminder", "StorageError", "Timer", "TurnLog"]
