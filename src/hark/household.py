@@ -23,7 +23,7 @@ from .config import Settings
 from .nlu import IntentRecognizer
 from .scheduler import Scheduler, SystemClock
 from .skills.alarms import AlarmsSkill
-from .skills.base import Announcer, DeviceControl
+from .skills.base import Announcer, DeviceControl, ServiceUnavailableError
 from .skills.calc import CalcSkill
 from .skills.clock import ClockSkill
 from .skills.lists import ListsSkill
@@ -126,6 +126,10 @@ class Household:
             registry.add(MediaSkill(household.device))
             if smarthome is not None:
                 registry.add(smarthome)
+                try:  # the home's device and area names help the recogniser; a down hub is not fatal
+                    await smarthome.refresh()
+                except ServiceUnavailableError:
+                    pass
                 recognizer.set_entities(smarthome.entity_names(), smarthome.areas())
             await scheduler.start()
             return household
