@@ -9,6 +9,7 @@ until it is.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
@@ -126,10 +127,9 @@ class Household:
             registry.add(MediaSkill(household.device))
             if smarthome is not None:
                 registry.add(smarthome)
-                try:  # the home's device and area names help the recogniser; a down hub is not fatal
+                # the home's device and area names help the recogniser; a hub that is down is not fatal
+                with contextlib.suppress(ServiceUnavailableError):
                     await smarthome.refresh()
-                except ServiceUnavailableError:
-                    pass
                 recognizer.set_entities(smarthome.entity_names(), smarthome.areas())
             await scheduler.start()
             return household
