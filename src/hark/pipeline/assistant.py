@@ -103,6 +103,8 @@ class _Turn:
     wake: WakeDetection | None = None
     started_audio_t: float = 0.0
     task: asyncio.Task[TurnResult] | None = None
+    follow_up: bool = False
+    """Listening without the wake word after a reply (chat mode or a question)."""
 
 
 class Assistant:
@@ -128,6 +130,8 @@ class Assistant:
         self.journal = journal
         self.conversation = Conversation()
         self._rings: dict[str, _Ring] = {}
+        self.chat_mode = False
+        """"Let's chat": every reply is followed by listening without the wake word, until stopped."""
 
     # -- plumbing ----------------------------------------------------------------------------
     def _emitter(self, trace: TurnTrace) -> Callable[[Event], None]:
@@ -174,8 +178,12 @@ class Assistant:
         if self.journal is not None:
             try:
                 await self.journal(
-                    device_id=self.device_id, transcript=text, reply=reply.text, brain=reply.brain,
-                    intent=reply.intent, slots=reply.slots,
+                    device_id=self.device_id,
+                    transcript=text,
+                    reply=reply.text,
+                    brain=reply.brain,
+                    intent=reply.intent,
+                    slots=reply.slots,
                 )
             except HarkError as exc:  # the answer was given; losing its log line must not end the loop
                 self._emitter(turn.trace)(ErrorEvent(t=self.clock(), code=exc.code, message=exc.message))
@@ -285,13 +293,22 @@ class Assistant:
                     t = carry_t + i / SAMPLE_RATE
 
                     if responding is not None and responding.task is not None and responding.task.done():
-                        done(responding.task.result())
+                        finished = responding.task.result()
+                        done(finished)
                         responding = None
-                        if state == "respond":
-                            state = "wake"
-                            turn = self._begin_wake(wake)
                         if max_turns is not None and len(results) >= max_turns:
                             return results
+                        if state == "respond":
+                            if self._wants_follow_up(finished):
+                                # chat mode, or the reply asked a question: listen without the wake word
+                                state, turn = "capture", self._new_turn(Stage.VAD)
+                                self._start_capture(
+                                    turn, None, capture_vad, np.zeros(0, np.int16), audio_t, t, expect_speech=False
+                                )
+                                turn.follow_up = True
+                            else:
+                                state = "wake"
+                                turn = self._begin_wake(wake)
 
                     if state == "wake":
                         preroll.append(w)
@@ -340,12 +357,13 @@ class Assistant:
                     elif state == "capture":
                         assert turn.capture is not None
                         end = await turn.capture.feed(w, audio_t, t)
-                        if (
-                            end is None
-                            and not turn.capture.speech_started
-                            and audio_t - turn.started_audio_t > s.wake.speech_timeout_s
-                        ):
-                            await self._abandon(turn, done)
+                        timeout = s.chat.silence_timeout_s if turn.follow_up else s.wake.speech_timeout_s
+                        if end is None and not turn.capture.speech_started and audio_t - turn.started_audio_t > timeout:
+                            if turn.follow_up:  # nobody answered: the conversation is over
+                                self.chat_mode = False
+                                await self._drop(turn)
+                            else:
+                                await self._abandon(turn, done)
                             state, turn = "wake", self._begin_wake(wake)
                         elif end is not None:
                             turn.task = asyncio.create_task(
@@ -405,6 +423,8 @@ class Assistant:
                 if turn.capture.speech_started:
                     turn.capture.end_of_stream()
                     done(await self._finish(turn, sink, wake.phrases))
+                elif turn.follow_up:
+                    await self._drop(turn)
                 else:
                     await self._abandon(turn, done)
             if responding is not None and responding.task is not None:
@@ -473,7 +493,11 @@ class Assistant:
         preroll: Int16Array,
         audio_t: float,
         t: float,
+        *,
+        expect_speech: bool = True,
     ) -> None:
+        """Begin capturing a request. ``expect_speech``: without a wake word, speech is
+        already under way (a barge-in); otherwise the capture waits for it to begin."""
         if detection is not None:
             turn.wake = detection
             self._emitter(turn.trace)(
@@ -484,8 +508,26 @@ class Assistant:
         turn.capture = self._capture(turn, vad)
         turn.started_audio_t = audio_t
         voiced = turn.capture.prime(preroll, audio_t=audio_t, t=t)
-        if detection is None and not voiced:
+        if detection is None and not voiced and expect_speech:
             turn.capture.mark_voiced()
+
+    def _wants_follow_up(self, result: TurnResult) -> bool:
+        """Keep the microphone open after this reply? Chat mode, or a reply that asks a question."""
+        reply = result.reply
+        if reply is None or reply.interrupted:
+            return False
+        for action in reply.actions:
+            if action.name == "chat_mode":
+                self.chat_mode = bool(action.arguments.get("on"))
+        if self.chat_mode:
+            return True
+        return self.settings.chat.follow_up_on_question and reply.error is None and reply.text.rstrip().endswith("?")
+
+    async def _drop(self, turn: _Turn) -> None:
+        """End a follow-up capture that heard nothing: not an error, not a turn."""
+        if turn.capture is not None:
+            await turn.capture.aclose()
+        self._emitter(turn.trace)(RunEnd(t=self.clock(), run_id=turn.run_id, ok=True))
 
     async def _abandon(self, turn: _Turn, done: Callable[[TurnResult], None]) -> None:
         emit = self._emitter(turn.trace)
