@@ -74,3 +74,19 @@ def test_each_voice_is_understood_by_the_recogniser(settings, engines, engine: s
     assert audio.dtype == np.int16 and len(audio) > 0.5 * tts.capabilities.sample_rate
     heard = engines.stt.transcribe(resample(to_float(audio), tts.capabilities.sample_rate, 16000))
     assert "kitchen" in heard.lower() and "timer" in heard.lower(), heard
+
+
+def test_whisper_drops_repeated_and_invented_segments(engines) -> None:  # type: ignore[no-untyped-def]
+    stt = engines.stt
+    tok = stt._tokenizer
+    words = tok.encode(" I love rock and roll.")
+
+    def ts(seconds: float) -> int:
+        return int(tok.timestamp_begin + round(seconds / 0.02))
+
+    # the same sentence twice (a classic Whisper loop on padded audio): said once
+    assert stt._text([ts(0), *words, ts(1.2), ts(1.2), *words, ts(2.4)], 3.0) == "I love rock and roll."
+    # a segment that would start after the speech is over is invented
+    other = tok.encode(" Thank you.")
+    assert stt._text([ts(0), *words, ts(1.2), ts(2.9), *other, ts(3.5)], 3.0) == "I love rock and roll."
+    assert stt._text([ts(0), *words, ts(1.2), ts(1.3), *other, ts(2.0)], 3.0) == "I love rock and roll. Thank you."

@@ -33,7 +33,7 @@ async def test_fresh_database_is_migrated_to_head(tmp_path: Path) -> None:
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     assert {"timers", "alarms", "reminders", "list_items", "turn_log", "alembic_version"} <= _tables(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
 
 
 async def test_existing_database_reopens_with_its_data(tmp_path: Path) -> None:

@@ -28,8 +28,7 @@ from ..skills.base import SkillContext
 from ..skills.registry import SkillRegistry
 from ..skills.timers import duration_refusal
 from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
-
-CONFIRMATION_TTL_S = 30.0
+from .confirm import CONFIRMATION_TTL_S, Confirmations, PendingConfirmation
 
 _NOT_SET_UP = {
     prefix: "No smart home is connected yet. Add Home Assistant or MQTT devices to Hark's config."
@@ -51,14 +50,6 @@ class Understanding(Protocol):
     def understand(self, text: str, request: BrainRequest) -> Understood | None: ...
 
 
-@dataclasses.dataclass
-class _Pending:
-    call: ToolCall
-    intent: str
-    question: str
-    expires: float
-
-
 class ClassicBrain:
     name = "classic"
 
@@ -70,20 +61,33 @@ class ClassicBrain:
         stop_ringing: Callable[[str], Awaitable[bool]] | None = None,
         confirm_dangerous: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        confirmations: Confirmations | None = None,
     ) -> None:
         self.understanding = understanding
         self.registry = registry
         self.stop_ringing = stop_ringing
         self.confirm_dangerous = confirm_dangerous
         self.clock = clock
-        self._pending: dict[str, _Pending] = {}
+        self.confirmations = (
+            confirmations if confirmations is not None else Confirmations(ttl_s=CONFIRMATION_TTL_S, clock=clock)
+        )
+        """Shared with the generative brain: whichever brain asked gets the yes or no."""
 
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
-        pending = self._pending.pop(request.conversation.id, None)
-        if pending is not None and pending.expires < self.clock():
-            pending = None
+        conv = request.conversation.id
         understood = self.understanding.understand(request.text, request)
         action = understood.action if understood else None
+        is_answer = isinstance(action, BrainCommand) and action.command in ("yes", "no")
+        owner = self.confirmations.owner(conv)
+        pending: PendingConfirmation | None
+        if owner is not None and owner != self.name:  # another brain asked: its question, its answer
+            if is_answer or understood is None or action is None:
+                yield Unhandled("another brain's confirmation is pending")
+                return
+            self.confirmations.discard(conv)  # anything else drops the question
+            pending = None
+        else:
+            pending = self.confirmations.take(conv)
 
         if pending is not None and isinstance(action, BrainCommand) and action.command in ("yes", "no"):
             if action.command == "no":
@@ -131,8 +135,8 @@ class ClassicBrain:
             yield TextDelta(exc.message if exc.code != "storage-failed" else "Sorry, I couldn't save that.")
             return
         if result.needs_confirmation:
-            self._pending[request.conversation.id] = _Pending(
-                call, intent, result.needs_confirmation, self.clock() + CONFIRMATION_TTL_S
+            self.confirmations.ask(
+                request.conversation.id, call, result.needs_confirmation, intent=intent, brain=self.name
             )
             yield TextDelta(result.needs_confirmation)
             return

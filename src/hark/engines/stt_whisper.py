@@ -81,17 +81,24 @@ class WhisperStt:
         return self._text(result[0].sequences_ids[0], len(audio) / SAMPLE_RATE)
 
     def _text(self, ids: list[int], seconds: float) -> str:
-        """Join the segments' text, dropping segments that start after the audio ends."""
+        """Join the segments' text, dropping invented ones: a segment that starts in the
+        last 0.2 s of the audio or after it, and a segment that repeats the one before."""
         tok = self._tokenizer
         parts: list[str] = []
         segment: list[int] = []
         start = 0.0
         for t in [*ids, tok.timestamp_begin]:
             if t >= tok.timestamp_begin:
-                if segment and start < seconds + 0.1:
-                    parts.append(str(tok.decode(segment)))
+                if segment and (start < seconds - 0.2 or not parts):
+                    text = str(tok.decode(segment))
+                    if not parts or _norm(text) != _norm(parts[-1]):
+                        parts.append(text)
                 segment = []
                 start = (t - tok.timestamp_begin) * 0.02
             elif t < tok.eot:
                 segment.append(t)
         return "".join(parts).strip()
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())

@@ -128,3 +128,18 @@ class TurnLog(Base):
     """JSON object, as text (portable between SQLite and PostgreSQL)."""
     reply: Mapped[str] = mapped_column(Text)
     brain: Mapped[str] = mapped_column(String(64))
+
+
+class Fact(Base):
+    """Something a person asked Hark to remember ("my sister is called Ana"), in their words.
+
+    ``profile`` names whose memory it is (``SkillContext.profile``; ``default`` for
+    a household with one voice). Read by :class:`hark.brain.memory.Memory`.
+    """
+
+    __tablename__ = "facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
