@@ -34,7 +34,8 @@ async def fake_ha(no_leaked_tasks: None) -> AsyncIterator[FakeHomeAssistant]:
 
 def household_settings(settings: Settings, tmp_path: Path, ha_url: str = "") -> Settings:
     s = dataclasses.replace(settings, data_dir=tmp_path)
-    return s.replace(home_assistant={"url": ha_url, "token": TOKEN if ha_url else ""})
+    # classic-only mode: what the intents do not cover gets the honest answer, not the LLM
+    return s.replace(home_assistant={"url": ha_url, "token": TOKEN if ha_url else ""}, llm={"backend": "off"})
 
 
 @pytest.fixture

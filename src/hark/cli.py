@@ -178,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     cfg = sub.add_parser("config", help="configuration")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     cfg_sub.add_parser("check", help="validate the configuration and find the models")
+
+    models = sub.add_parser("models", help="language models for the embedded LLM")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    pull = models_sub.add_parser("pull", help="download a recommended GGUF into <data_dir>/models (verified)")
+    pull.add_argument("name", help="e.g. qwen2.5-1.5b-instruct (see: hark models list)")
+    pull.add_argument("--sha256", help="expected SHA-256 of the file; a mismatch deletes it")
+    pull.add_argument("--endpoint", help="Hub URL (default: $HF_ENDPOINT, then https://huggingface.co)")
+    pull.add_argument("--force", action="store_true", help="download again even if a verified copy is present")
+    models_sub.add_parser("list", help="recommended models and the GGUF files already pulled")
     return p
 
 
@@ -188,6 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "config":
             return _config_check(args, settings)
+        if args.command == "models":
+            from .llm import models_pull
+
+            dest = models_pull.models_dir(settings.data_dir)
+            if args.models_command == "list":
+                return models_pull.cli_list(dest)
+            return models_pull.cli_pull(args.name, dest, sha256=args.sha256, endpoint=args.endpoint, force=args.force)
         if args.command == "listen":
             return asyncio.run(_listen(args, settings))
         return asyncio.run(_ask(args, settings))

