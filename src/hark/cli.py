@@ -123,7 +123,15 @@ def _assistant(settings: Settings, engines: Engines, household: Household, sink:
     household.add_device(device)
     if sink is not None:
         sink.gain = device.gain
-    return Assistant(settings, engines, household.brain(), device_id=device.device_id, journal=household.log_turn)
+    generative = household.generative()
+    return Assistant(
+        settings,
+        engines,
+        household.brain(),
+        device_id=device.device_id,
+        journal=household.log_turn,
+        on_chat_end=generative.end_chat if generative is not None else None,
+    )
 
 
 def _config_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -119,6 +119,7 @@ class Assistant:
         on_event: Callable[[Event], None] | None = None,
         device_id: str = "local",
         journal: Journal | None = None,
+        on_chat_end: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
@@ -128,6 +129,8 @@ class Assistant:
         self.on_event = on_event
         self.device_id = device_id
         self.journal = journal
+        self.on_chat_end = on_chat_end
+        """Told the conversation id when chat mode ends because nobody spoke."""
         self.conversation = Conversation()
         self._rings: dict[str, _Ring] = {}
         self.chat_mode = False
@@ -360,6 +363,8 @@ class Assistant:
                         timeout = s.chat.silence_timeout_s if turn.follow_up else s.wake.speech_timeout_s
                         if end is None and not turn.capture.speech_started and audio_t - turn.started_audio_t > timeout:
                             if turn.follow_up:  # nobody answered: the conversation is over
+                                if self.chat_mode and self.on_chat_end is not None:
+                                    self.on_chat_end(self.conversation.id)
                                 self.chat_mode = False
                                 await self._drop(turn)
                             else:
