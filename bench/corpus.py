@@ -136,15 +136,28 @@ def cached_speech(voice: str, text: str, speed: float = 1.0) -> Int16Array:
 
 
 def make_item(
-    voice: str, request: Request, index: int, *, lead_s: float = 0.8, tail_s: float = 2.5, snr_db: float | None = 10.0
+    voice: str,
+    request: Request,
+    *,
+    lead_s: float = 0.8,
+    tail_s: float = 2.5,
+    snr_db: float | None = 10.0,
+    tag: str = "",
 ) -> Item:
-    """Synthesise (or load) one request and lay it out with silence and noise."""
+    """Synthesise (or load) one request and lay it out with silence and noise.
+
+    The item's id and noise depend only on (voice, request, tag), so the quick
+    set and runs over fewer voices use exactly the audio of the full set.
+    """
     text = f"{WAKE_PHRASE} {request.text}"
     speech = cached_speech(voice, text)
     clean = np.concatenate([silence(lead_s), speech, silence(tail_s)])
     start, end = speech_bounds(clean)
-    noisy = clean if snr_db is None else add_noise(clean, snr_db, pink_noise(len(clean), seed=index))
-    return Item(f"{voice}/{index:02d}", voice, request, text, noisy, start, end)
+    number = REQUESTS.index(request) if request in REQUESTS else 99
+    item_id = f"{voice}/r{number:02d}{tag}"
+    seed = int.from_bytes(hashlib.sha1(item_id.encode()).digest()[:4], "little")
+    noisy = clean if snr_db is None else add_noise(clean, snr_db, pink_noise(len(clean), seed=seed))
+    return Item(item_id, voice, request, text, noisy, start, end)
 
 
 def build_corpus(
@@ -160,4 +173,4 @@ def build_corpus(
     else:
         stride = next(s for s in range(max(1, len(requests) // 2 - 1), 0, -1) if math.gcd(s, len(requests)) == 1)
         pairs = [(voices[i % len(voices)], requests[(i * stride) % len(requests)]) for i in range(limit)]
-    return [make_item(v, r, i, snr_db=snr_db) for i, (v, r) in enumerate(pairs)]
+    return [make_item(v, r, snr_db=snr_db) for v, r in pairs]

@@ -24,7 +24,10 @@ Per item it also records whether the wake word fired, the transcript and its
 WER against the request (see :mod:`bench.metrics`), the intent (GetTime vs
 GetDate, and the day offset), whether the transcript came from the
 speculative decode, the end-of-turn reason, how late audio chunks reached the
-loop (a busy event loop shows here), and the process CPU time per item.
+listen loop (a loop stalled by an awaited call or a busy CPU shows here), the
+process CPU time per item, and the wall time of every engine call (Whisper
+decode, Smart Turn inference, TTS synthesis) placed on the same time axis, so a
+slow stage can be traced to the call that made it slow.
 
 Aggregates: per stage and voice, n / median / p95 / mean / min / max in ms;
 detection rate, mean WER, match and intent accuracy; engine load times;
@@ -39,6 +42,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -48,7 +52,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bench.corpus import REQUESTS, Item, available_voices, build_corpus, make_item
-from bench.metrics import MATCH_WER, CpuMeter, format_row, machine_info, summary, table_header, wer
+from bench.metrics import MATCH_WER, CpuMeter, busy_warning, format_row, machine_info, summary, table_header, wer
 from hark.audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from hark.audio.sinks import NullSink
 from hark.audio.sources import array_source
@@ -297,8 +301,22 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "engine_call_ms": engine_call_summary(rs),
             "accuracy": accuracy(rs),
             "chunk_lateness_max_ms": summary(late) if name == "overall" else None,
+            "cpu_cores": cpu_split(rs),
         }
         for name, rs in groups.items()
+    }
+
+
+def cpu_split(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Process CPU seconds per wall second, over items with a turn and over items that only listened."""
+
+    def ratio(rs: list[dict[str, Any]]) -> float | None:
+        wall = sum(r["cpu"]["wall_s"] for r in rs)
+        return round(sum(r["cpu"]["process_cpu_s"] for r in rs) / wall, 4) if wall > 0 else None
+
+    return {
+        "with_turn": ratio([r for r in records if r["wake_detected"]]),
+        "listening_only": ratio([r for r in records if not r["wake_detected"]]),
     }
 
 
@@ -336,15 +354,33 @@ def print_report(report: dict[str, Any]) -> None:
         f"{cpu['cpu_per_wall']:.2f} cores ({cpu['share_of_machine'] * 100:.1f}% of {report['machine']['cpu_count']}); "
         f"user {cpu['user_s']:.1f} s, system {cpu['system_s']:.1f} s, max RSS {cpu['max_rss_mb']:.0f} MB"
     )
+    m = report["machine"]
+    print(f"  machine load average (1/5/15 min): {m['loadavg_1_5_15']} at start, {m['loadavg_at_end']} at end")
+    split = agg["overall"]["cpu_cores"]
+    print(
+        f"  per item: {_cores(split['with_turn'])} cores while serving a turn, {_cores(split['listening_only'])} while only listening"
+    )
     late = agg["overall"]["chunk_lateness_max_ms"]
     print(f"Audio chunk lateness (worst per item, ms): median {late['median']}, p95 {late['p95']}, max {late['max']}")
-    misses = [r for r in report["items"] if not (r["wake_detected"] and r["intent_ok"] and r["transcript_match"])]
+    undetected: dict[str, int] = {}
+    for r in report["items"]:
+        if not r["wake_detected"]:
+            undetected[r["voice"]] = undetected.get(r["voice"], 0) + 1
+    if undetected:
+        print("\nWake word missed: " + ", ".join(f"{v} {n}" for v, n in undetected.items()))
+    misses = [r for r in report["items"] if r["wake_detected"] and not (r["answer_ok"] and r["transcript_match"])]
     if misses:
-        print("\nItems with a miss:")
+        print("\nHeard, but a wrong transcript or answer:")
         for r in misses:
-            print(
-                f"  {r['id']:<14} wake={r['wake_detected']!s:<5} intent={r['intent']!s:<8} wer={r['wer']} {r['transcript']!r}"
-            )
+            print(f"  {r['id']:<14} intent={r['intent']!s:<8} wer={r['wer']:<5} {r['transcript']!r}")
+    slow = [r for r in report["items"] if r["end_reason"] not in (None, "smart-turn")]
+    for r in slow:
+        said = f"{r['turn_probability']:.3f}" if r["turn_probability"] is not None else "nothing"
+        print(f"  {r['id']:<14} ended by {r['end_reason']} (Smart Turn said {said})")
+
+
+def _cores(x: float | None) -> str:
+    return f"{x:.2f}" if x is not None else "-"
 
 
 def _pct(x: float | None) -> str:
@@ -416,14 +452,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(voices) < 1:
         print("no voice available", file=sys.stderr)
         return 1
+    machine = machine_info()
+    if (warning := busy_warning(machine)) is not None:
+        print(warning, file=sys.stderr)
     items = build_corpus(voices, REQUESTS, limit=QUICK_ITEMS if args.quick else None, snr_db=args.snr_db)
-    warmup = None if args.no_warmup else make_item(voices[0], REQUESTS[0], 999, snr_db=args.snr_db)
+    warmup = None if args.no_warmup else make_item(voices[0], REQUESTS[0], snr_db=args.snr_db, tag="-warmup")
     print(f"{len(items)} items, voices {', '.join(voices)}, {args.snr_db:g} dB SNR pink noise", flush=True)
     report = asyncio.run(run(items, warmup=warmup))
     report = {
         "benchmark": "latency",
         "mode": "quick" if args.quick else "full",
-        "machine": machine_info(),
+        "machine": {**machine, "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
         "corpus": {"items": len(items), "voices": voices, "snr_db": args.snr_db, "match_wer": MATCH_WER},
         **report,
     }

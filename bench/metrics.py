@@ -15,9 +15,11 @@ import os
 import platform
 import re
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -134,7 +136,31 @@ def machine_info() -> dict[str, object]:
         "cpu_count": os.cpu_count(),
         "usable_cpus": affinity,
         "numpy": np.__version__,
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "git": git_state(),
     }
+
+
+def busy_warning(info: dict[str, object]) -> str | None:
+    """A warning when other work was already loading the machine as the benchmark started."""
+    load = info.get("loadavg_1_5_15")
+    cores = info.get("cpu_count") or 1
+    if isinstance(load, list) and isinstance(cores, int) and load[0] > 0.25 * cores:
+        return f"warning: load average {load[0]} on {cores} cores at start: other work is running, timings will be inflated"
+    return None
+
+
+def git_state() -> dict[str, object] | None:
+    """The commit measured and the files under src/ that differ from it (the code may be mid-edit)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": head.stdout.strip(), "src_changes": [line[3:] for line in dirty.stdout.splitlines()]}
 
 
 def _cpu_model() -> str | None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import available_voices, cached_speech
-from bench.metrics import CpuMeter, machine_info
+from bench.metrics import CpuMeter, busy_warning, machine_info
 from bench.voices import add_noise, pink_noise, silence
 from hark.audio.chunk import SAMPLE_RATE, Int16Array
 from hark.engines.wake_micro import MicroWakeWordEngine
@@ -295,6 +296,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"CPU: {cpu['cpu_ms_per_80ms_audio']:.3f} ms per 80 ms of audio for {cpu['models']} models "
         f"({cpu['realtime_factor'] * 100:.2f}% of one core); {cpu['process_cpu_s']:.1f} s CPU for {fa['audio_s']:.0f} s audio"
     )
+    m = report["machine"]
+    print(f"  machine load average (1/5/15 min): {m['loadavg_1_5_15']} at start, {m['loadavg_at_end']} at end")
     det = report["detection"]
     voices = report["voices"]
     print("\nDetection rate on spoken wake phrases followed by a request")
@@ -331,6 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not voices:
         print("no voice available", file=sys.stderr)
         return 1
+    machine = machine_info()
+    if (warning := busy_warning(machine)) is not None:
+        print(warning, file=sys.stderr)
     t0 = time.perf_counter()
     samples, segments = negative_stream(minutes, voices)
     phrases = dict(zip(WAKE_WORDS, MicroWakeWordEngine(WAKE_WORDS).phrases, strict=True))
@@ -342,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = {
         "benchmark": "wake",
         "mode": "quick" if args.quick else "full",
-        "machine": machine_info(),
+        "machine": {**machine, "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
         "voices": voices,
         "window_samples": WINDOW,
         "wake_words": phrases,
