@@ -18,9 +18,11 @@ def test_speech_then_pause_asks_smart_turn_then_ends_at_max_silence() -> None:
     assert signals[0] == (3, Signal.SPEECH_START)
     # 6 silent windows (192 ms) after the last voiced window (index 22)
     assert signals[1] == (28, Signal.ASK_TURN)
+    # told "not finished", it is asked again every 320 ms (10 windows) of further silence
+    assert signals[2:5] == [(38, Signal.ASK_TURN), (48, Signal.ASK_TURN), (58, Signal.ASK_TURN)]
     # 1200 ms = 37.5 -> 38 windows of silence
-    assert signals[2] == (22 + 38, Signal.END_SILENCE)
-    assert len(signals) == 3
+    assert signals[5] == (22 + 38, Signal.END_SILENCE)
+    assert len(signals) == 6
 
 
 def test_hysteresis_keeps_speech_through_a_dip() -> None:

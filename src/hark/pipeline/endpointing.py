@@ -9,6 +9,9 @@ iterator does). After speech, silence is counted:
 * at ``pause_ms`` (192 ms) Smart Turn is asked whether the turn is complete;
   a "yes" ends the turn there. 192 ms is six Silero windows: shorter pauses
   are mostly gaps between words, and Smart Turn adds ~70 ms on top;
+* if it said "not finished", it is asked again every ``reask_ms`` (320 ms) of
+  further silence: a question whose last words it misjudged ("do you know what
+  time it is?") then ends at ~0.5 s instead of at max silence;
 * at ``max_silence_ms`` (1.2 s) the turn ends whatever Smart Turn said, so a
   hesitant "set a timer for... " still gets an answer without a long wait.
 """
@@ -35,6 +38,7 @@ class Endpointer:
         pause_ms: int = 192,
         max_silence_ms: int = 1200,
         max_turn_s: float = 20.0,
+        reask_ms: int = 320,
     ) -> None:
         self.window_s = window_s
         self.threshold = threshold
@@ -42,6 +46,7 @@ class Endpointer:
         self.pause_windows = max(1, round(pause_ms / 1000 / window_s))
         self.max_silence_windows = max(self.pause_windows, round(max_silence_ms / 1000 / window_s))
         self.max_windows = round(max_turn_s / window_s)
+        self.reask_windows = max(1, round(reask_ms / 1000 / window_s))
         self.windows = 0
         self.in_speech = False
         self.speech_started = False
@@ -83,6 +88,9 @@ class Endpointer:
         if self.silent_windows >= self.pause_windows and self.asked_at != self.last_voiced_window:
             self.asked_at = self.last_voiced_window
             return Signal.ASK_TURN
+        extra = self.silent_windows - self.pause_windows
+        if extra > 0 and extra % self.reask_windows == 0:
+            return Signal.ASK_TURN  # asked before in this pause and told "not finished": ask again
         return Signal.NONE
 
     @property
