@@ -33,7 +33,7 @@ class ChattyBrain:
         if "let's chat" in text or "let us chat" in text:
             yield Action("chat_mode", {"on": True})
             yield TextDelta("Sure. How was your day.")  # no question mark: chat mode alone keeps listening
-        elif "goodbye" in text:
+        elif "goodbye" in text.replace(" ", ""):  # Whisper also writes "Good bye."
             yield Action("chat_mode", {"on": False})
             yield TextDelta("Goodbye!")
         elif "music" in text:
@@ -79,4 +79,4 @@ async def test_lets_chat_keeps_listening_until_goodbye(settings, engines, tmp_pa
     results, brain = await run(settings, engines, samples, tmp_path)
     assert len(results) == 4, brain.heard
     assert [r.wake is not None for r in results] == [True, False, False, False]
-    assert "goodbye" in (results[3].transcript or "").lower()
+    assert "goodbye" in (results[3].transcript or "").lower().replace(" ", "")

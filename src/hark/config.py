@@ -254,7 +254,7 @@ class LlmSettings:
 @dataclasses.dataclass(frozen=True)
 class ChatSettings:
     start_phrases: tuple[str, ...] = ("let's chat", "let us chat", "let's talk")
-    stop_phrases: tuple[str, ...] = ("stop", "goodbye", "bye", "that's all", "stop chatting")
+    stop_phrases: tuple[str, ...] = ("stop", "goodbye", "good bye", "bye", "bye bye", "that's all", "stop chatting")
     silence_timeout_s: float = 8.0
     """In chat mode (and after a reply that asks a question), how long the microphone stays open."""
     follow_up_on_question: bool = True
