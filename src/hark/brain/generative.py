@@ -402,7 +402,8 @@ class GenerativeBrain:
         """
         pairs: list[tuple[str, str]] = []
         for turn in request.conversation.turns[-self.history_turns :] if self.history_turns > 0 else []:
-            pairs += [("user", turn.user), ("assistant", turn.assistant)]
+            # the filler was said, not meant: keep it out of what the model believes it answered
+            pairs += [("user", turn.user), ("assistant", turn.assistant.removeprefix(FILLER.strip()).strip())]
         pairs.append(("user", request.text))
         merged: list[tuple[str, str]] = []
         for role, text in pairs:

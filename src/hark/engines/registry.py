@@ -83,6 +83,12 @@ def make_wake_factory(settings: Settings) -> Callable[[], WakeWordEngine]:
 
 async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool = True, tts: bool = True) -> Engines:
     """Load every engine in worker threads at once and record each load time."""
+    # Import the engine modules here first: two threads importing the same module at once can
+    # deadlock in the import system (seen: faster_whisper.feature_extractor). Only loading runs in threads.
+    import faster_whisper.feature_extractor  # noqa: F401
+
+    from . import stt_whisper, turn_smart, vad_silero, wake_micro  # noqa: F401
+
     times: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], object]) -> Callable[[], object]:
