@@ -31,7 +31,7 @@ from .llm.factory import build_backend, build_fallback
 from .nlu import IntentRecognizer
 from .scheduler import Scheduler, SystemClock
 from .skills.alarms import AlarmsSkill
-from .skills.base import Announcer, DeviceControl, ServiceUnavailableError
+from .skills.base import Announcement, Announcer, DeviceControl, ServiceUnavailableError
 from .skills.calc import CalcSkill
 from .skills.clock import ClockSkill
 from .skills.lists import ListsSkill
@@ -44,19 +44,12 @@ from .skills.weather import WeatherSkill
 from .store import Database
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Held:
-    text: str
-    chime: bool
-    repeat: bool
-
-
 class AnnouncementHub:
     """The scheduler's Announcer: routes to the device's own announcer by id."""
 
     def __init__(self) -> None:
         self._devices: dict[str, Announcer] = {}
-        self._held: dict[str, dict[str, _Held]] = {}
+        self._held: dict[str, dict[str, Announcement]] = {}
 
     async def attach(self, device_id: str, announcer: Announcer) -> None:
         self._devices[device_id] = announcer
@@ -71,7 +64,7 @@ class AnnouncementHub:
     ) -> None:
         device = self._devices.get(device_id)
         if device is None:
-            self._held.setdefault(device_id, {})[key or text] = _Held(text, chime, repeat_until_stopped)
+            self._held.setdefault(device_id, {})[key or text] = Announcement(text, chime, repeat_until_stopped)
             return
         await device.announce(device_id, text, chime=chime, repeat_until_stopped=repeat_until_stopped, key=key)
 

@@ -20,7 +20,8 @@ _TOMORROW = re.compile(r"\btomorrow\b")
 _YESTERDAY = re.compile(r"\byesterday\b")
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``11th``, ``23rd``."""
     suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -34,7 +35,7 @@ def spoken_time(t: dt.datetime) -> str:
 
 
 def spoken_date(d: dt.date) -> str:
-    return f"{d.strftime('%A')}, {d.strftime('%B')} {_ordinal(d.day)}, {d.year}"
+    return f"{d.strftime('%A')}, {d.strftime('%B')} {ordinal(d.day)}, {d.year}"
 
 
 def normalise(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..store.spoken import join
 from .entities import CLIMATE, COVER, LIGHT, SCENE, Entity
 
 MAX_NAMED = 3
@@ -16,12 +17,6 @@ def the(entity: Entity) -> str:
     if entity.domain == SCENE or entity.name.lower().startswith("the "):
         return entity.name
     return f"the {entity.name}"
-
-
-def join(parts: Sequence[str], conj: str = "and") -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {conj} " + parts[-1]
 
 
 def targets(entities: Sequence[Entity]) -> str:

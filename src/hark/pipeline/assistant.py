@@ -40,6 +40,7 @@ from ..events import (
     WakeEnd,
     WakeStart,
 )
+from ..skills.base import Announcement
 from .capture import TurnCapture
 from .clock import Clock, monotonic
 from .respond import Reply, respond
@@ -69,13 +70,6 @@ class Journal(Protocol):
 
 RING_GAP_S = 2.0
 RING_MAX_S = 600.0
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Ring:
-    text: str
-    chime: bool
-    repeat: bool
 
 
 def chime(rate: int = SAMPLE_RATE) -> Int16Array:
@@ -132,7 +126,7 @@ class Assistant:
         self.on_chat_end = on_chat_end
         """Told the conversation id when chat mode ends because nobody spoke."""
         self.conversation = Conversation()
-        self._rings: dict[str, _Ring] = {}
+        self._rings: dict[str, Announcement] = {}
         self.chat_mode = False
         """"Let's chat": every reply is followed by listening without the wake word, until stopped."""
 
@@ -449,7 +443,7 @@ class Assistant:
         self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = ""
     ) -> None:
         """Queue something to say on this device when it is idle (the Announcer protocol)."""
-        self._rings[key or uuid.uuid4().hex] = _Ring(text, chime, repeat_until_stopped)
+        self._rings[key or uuid.uuid4().hex] = Announcement(text, chime, repeat_until_stopped)
 
     async def stop(self, device_id: str, key: str = "") -> bool:
         """Stop one ringing announcement, or all of them; True if anything was ringing."""

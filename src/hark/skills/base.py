@@ -99,11 +99,22 @@ class DeviceControl(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Announcement:
+    """Something a device says on its own: a timer ringing (``repeat``), a reminder."""
+
+    text: str
+    chime: bool = True
+    repeat: bool = False
+
+
 @runtime_checkable
 class Announcer(Protocol):
     """How a skill makes a device speak on its own (a timer ringing, a reminder due)."""
 
-    async def announce(self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = "") -> None:
+    async def announce(
+        self, device_id: str, text: str, *, chime: bool = True, repeat_until_stopped: bool = False, key: str = ""
+    ) -> None:
         """Queue an announcement; ``key`` identifies it so :meth:`stop` can end a repeating one."""
         ...
 

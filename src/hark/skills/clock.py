@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..brain.clock import spoken_time
+from ..brain.clock import ordinal, spoken_time
 from .base import SkillContext, SkillResult, Tool, ToolArgumentError
 from .cities import find_place
 
@@ -44,12 +44,6 @@ DATE_TODAY = Tool(
         "additionalProperties": False,
     },
 )
-
-
-def ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``11th``, ``23rd``."""
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def spoken_day(day: dt.date, today: dt.date) -> str:
