@@ -161,6 +161,9 @@ class RecordingBackend:
     async def warm(self, request: LlmRequest) -> None:
         await self.inner.warm(request)
 
+    async def prepare(self, request: LlmRequest) -> None:
+        await self.inner.prepare(request)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
@@ -190,7 +193,7 @@ def _messages(request: LlmRequest) -> list[dict[str, Any]]:
     return [
         {
             "role": m.role,
-            "text": m.text,
+            "text": m.full_text(),
             "tool_uses": [u.name for u in m.tool_uses],
             "tool_results": [r.content for r in m.tool_results],
         }

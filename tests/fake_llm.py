@@ -59,6 +59,7 @@ class FakeLlm:
         """``time.monotonic()`` when each stream ended (finished, failed or was closed)."""
         self.cancelled = 0
         self.warmed: list[LlmRequest] = []
+        self.prepared: list[LlmRequest] = []
         self.closed = False
 
     def add(self, *steps: Step | BaseException) -> None:
@@ -87,6 +88,9 @@ class FakeLlm:
 
     async def warm(self, request: LlmRequest) -> None:
         self.warmed.append(request)
+
+    async def prepare(self, request: LlmRequest) -> None:
+        self.prepared.append(request)
 
     async def aclose(self) -> None:
         self.closed = True

@@ -193,6 +193,29 @@ async def test_wake_word_alone_then_silence_is_abandoned(settings, engines) -> N
     assert results[0].reply is None
 
 
+async def test_a_pause_after_the_wake_word_does_not_end_the_turn(settings, engines) -> None:  # type: ignore[no-untyped-def]
+    """ "Hey Jarvis ... what time is it?": the wake word alone is a complete sentence to Smart Turn,
+    but the request is what comes after it."""
+    import numpy as np
+
+    from bench.voices import hibari, silence
+
+    def trimmed(text: str) -> np.ndarray:
+        x = hibari(text)
+        loud = np.flatnonzero(np.abs(x) > 300)
+        return x[loud[0] : loud[-1] + 1]
+
+    eager = settings.replace(turn={"smart_turn_threshold": 0.01})  # every pause it is asked about ends the turn
+    samples = np.concatenate(
+        [silence(0.8), trimmed("Hey Jarvis."), silence(1.5), trimmed("What time is it?"), silence(2.0)]
+    )
+    a = Assistant(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
+    results = await a.listen(array_source(samples, realtime=False), NullSink(), wait_for_reply=True)
+    assert [r.transcript for r in results] == ["What time is it?"]
+    assert results[0].reply is not None and results[0].reply.intent == "GetTime"
+    assert results[0].trace.first(ErrorEvent) is None
+
+
 async def test_brain_chain_order_is_respected(settings, engines) -> None:  # type: ignore[no-untyped-def]
     samples, _ = read_wav(DATA / "date_request.wav")
     brain = BrainChain([NotYetBrain(), ClockBrain()])  # the honest brain takes everything

@@ -41,3 +41,13 @@ def test_speech_resuming_asks_again_after_the_next_pause() -> None:
 def test_max_turn_length() -> None:
     signals = run([0.9] * 100, max_turn_s=1.0)
     assert signals == [(0, Signal.SPEECH_START), (30, Signal.END_LENGTH)]  # the 31st window: 31 x 32 ms ~ 1 s
+
+
+def test_rearm_waits_for_new_speech() -> None:
+    e = Endpointer(window_s=0.032, pause_ms=64, max_silence_ms=320)
+    assert e.update(0.9) is Signal.SPEECH_START
+    e.rearm()
+    assert not e.speech_started and not e.voiced
+    # silence after a re-arm never ends the turn: it waits for speech again
+    assert all(e.update(0.0) is Signal.NONE for _ in range(40))
+    assert e.update(0.9) is Signal.SPEECH_START

@@ -76,11 +76,11 @@ class Rig:
     memory: Memory
     conversation: Conversation
 
-    def request(self, words: str) -> BrainRequest:
-        return BrainRequest(words, self.conversation, device_id="kitchen", now=self.stack.clock.now)
+    def request(self, words: str, profile: str = "default") -> BrainRequest:
+        return BrainRequest(words, self.conversation, device_id="kitchen", profile=profile, now=self.stack.clock.now)
 
-    async def ask(self, words: str, *, record: bool = True) -> list[ReplyPart]:
-        parts = [p async for p in self.brain.respond(self.request(words))]
+    async def ask(self, words: str, *, record: bool = True, profile: str = "default") -> list[ReplyPart]:
+        parts = [p async for p in self.brain.respond(self.request(words, profile))]
         if record:  # as the pipeline does after each turn
             self.conversation.add(words, said(parts), "generative", "Generative")
         return parts
@@ -156,7 +156,7 @@ async def test_the_request_has_a_fixed_system_prompt_tools_history_and_context(t
     assert "2025" not in first.system and "10:00" not in first.system
     names = {t.name for t in first.tools}
     assert {"timer_start", "memory_remember", "memory_forget", "memory_list", "lock_set"} <= names
-    roles = [(m.role, m.text.split("\n\n")[-1]) for m in second.messages]
+    roles = [(m.role, m.text) for m in second.messages]
     assert roles == [
         ("user", "set a timer for 5 minutes"),
         ("assistant", "5 minute timer started."),  # the classic turn is seen by the model
@@ -164,9 +164,24 @@ async def test_the_request_has_a_fixed_system_prompt_tools_history_and_context(t
         ("assistant", "First."),
         ("user", "and now?"),
     ]
-    note = second.messages[0].text
+    # The time rides on the newest message only: the history is the same on the next turn (cacheable).
+    assert [m.context for m in second.messages[:-1]] == [()] * 4
+    (note,) = second.messages[-1].context
     assert note.startswith("[Context note") and "Wednesday 12 March 2025, 10:00" in note
+    assert first.messages[:2] == second.messages[:2] and first.messages[-1].text == second.messages[2].text
     assert first.max_tokens == FAST.max_tokens
+
+
+async def test_prepare_sends_the_request_without_the_words(tmp_path: Path) -> None:
+    async with rig(tmp_path, text("Fine, thanks.")) as r:
+        await r.brain.prepare(r.request(""))
+        await r.ask("how are you")
+    (prepared,) = r.llm.prepared
+    (asked,) = r.llm.requests
+    assert prepared.system == asked.system and prepared.tools == asked.tools
+    (ahead,) = prepared.messages
+    assert ahead.role == "user" and ahead.text == "" and ahead.context == asked.messages[-1].context
+    assert asked.messages[-1].text == "how are you"
 
 
 async def test_recalled_facts_are_in_the_request(tmp_path: Path) -> None:
@@ -174,10 +189,38 @@ async def test_recalled_facts_are_in_the_request(tmp_path: Path) -> None:
         await r.memory.remember("default", "my sister is called Ana")
         await r.memory.remember("default", "I live in Lyon")
         await r.ask("what's my sister's name?")
-    first = r.llm.requests[0].messages[0].text
-    assert "my sister is called Ana" in first
+    first = r.llm.requests[0].messages[0].full_text()
+    assert "my sister is called Ana" in first and first.endswith("what's my sister's name?")
     assert "Lyon" not in first  # not relevant to the question
     assert r.llm.requests[0].system == SYSTEM_PROMPT
+
+
+async def test_prepare_with_likely_words_sends_them_with_their_facts_and_skips_fast_paths(tmp_path: Path) -> None:
+    async with rig(tmp_path, text("Ana.")) as r:
+        await r.memory.remember("default", "my sister is called Ana")
+        await r.brain.prepare(r.request("what's my sister's name?"))
+        await r.brain.prepare(r.request("Remember that I like tea"))  # a fast path: no model
+        await r.brain.prepare(r.request("let's chat"))
+        await r.ask("what's my sister's name?")
+    (prepared,) = r.llm.prepared
+    (asked,) = r.llm.requests
+    assert prepared.messages == asked.messages  # the final words were the likely ones: nothing left but the reply
+    assert "my sister is called Ana" in prepared.messages[-1].full_text()
+
+
+async def test_each_profile_has_its_own_memory(tmp_path: Path) -> None:
+    async with rig(tmp_path, text("I don't know."), text("Ana.")) as r:
+        said_back = said(await r.ask("Remember that my sister is called Ana", profile="sam"))
+        await r.ask("what's my sister's name?", profile="kid")
+        await r.ask("what's my sister's name?", profile="sam")
+        listed = said(await r.ask("what do you remember about me?", profile="kid"))
+        assert [f.text for f in await r.memory.list("sam")] == ["my sister is called Ana"]
+        assert await r.memory.list("kid") == []
+    assert "Ana" in said_back
+    kid, sam = r.llm.requests
+    assert "Ana" not in kid.messages[-1].full_text()  # another person's facts are not recalled
+    assert "my sister is called Ana" in sam.messages[-1].full_text()
+    assert "Ana" not in listed
 
 
 # -- tools ----------------------------------------------------------------------------------------
@@ -379,7 +422,7 @@ async def test_chat_mode_starts_and_ends_with_actions(tmp_path: Path) -> None:
         assert actions(start) == [Action("chat_mode", {"on": True})] and said(start) == CHAT_OPENER
         assert r.brain.in_chat(r.conversation.id) and r.llm.requests == []
         await r.ask("tell me about space")
-        assert "relaxed chat" in r.llm.requests[0].messages[0].text
+        assert "relaxed chat" in r.llm.requests[0].messages[-1].context[0]
         end = await r.ask("Goodbye.")
         assert actions(end) == [Action("chat_mode", {"on": False})] and said(end) == CHAT_GOODBYE
         assert not r.brain.in_chat(r.conversation.id)

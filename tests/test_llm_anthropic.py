@@ -264,7 +264,13 @@ async def test_tool_round_trip_is_sent_in_anthropic_shape(server: FakeAnthropic,
             "content": [
                 {"type": "text", "text": "Let me check."},
                 {"type": "tool_use", "id": "toolu_1", "name": "weather_get", "input": {"when": "tomorrow"}},
-                {"type": "tool_use", "id": "toolu_2", "name": "timer_start", "input": {"seconds": 60}},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_2",
+                    "name": "timer_start",
+                    "input": {"seconds": 60},
+                    "cache_control": {"type": "ephemeral"},  # closes the history before the newest turn
+                },
             ],
         },
         {
@@ -291,7 +297,12 @@ def test_conversion_merges_turns_and_drops_empty_text() -> None:
     )
     assert turns == [
         {"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "are you there?"}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "a", "name": "weather_get", "input": {}}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "a", "name": "weather_get", "input": {}, "cache_control": {"type": "ephemeral"}}
+            ],
+        },
         {
             "role": "user",
             "content": [
@@ -300,6 +311,29 @@ def test_conversion_merges_turns_and_drops_empty_text() -> None:
             ],
         },
     ]
+
+
+def test_context_notes_are_text_blocks_before_the_words_and_the_history_is_a_cache_breakpoint() -> None:
+    turns = convert_messages(
+        (
+            Message("user", "What's the capital of France?"),
+            Message("assistant", "Paris."),
+            Message("user", "And Germany?", context=("[Context note. Time: 10:00.]", "[Facts: none.]")),
+        )
+    )
+    assert turns == [
+        {"role": "user", "content": [{"type": "text", "text": "What's the capital of France?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Paris.", "cache_control": {"type": "ephemeral"}}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "[Context note. Time: 10:00.]"},
+                {"type": "text", "text": "[Facts: none.]"},
+                {"type": "text", "text": "And Germany?"},
+            ],
+        },
+    ]
+    assert "cache_control" not in str(convert_messages((Message("user", "Hi", context=("[note]",)),)))
 
 
 # -- errors -------------------------------------------------------------------------------------

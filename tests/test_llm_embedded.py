@@ -125,6 +125,18 @@ def test_formats() -> None:
     assert LLAMA3.message_piece(Message("user", "hi")) == "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>"
 
 
+def test_context_notes_become_system_turns_before_the_words() -> None:
+    noted = Message("user", "What day is it?", context=("[Time: Sunday 10:00.]", "[Facts: none.]"))
+    assert CHATML.message_pieces(noted) == [
+        "<|im_start|>system\n[Time: Sunday 10:00.]<|im_end|>\n",
+        "<|im_start|>system\n[Facts: none.]<|im_end|>\n",
+        "<|im_start|>user\nWhat day is it?<|im_end|>\n",
+    ]
+    # notes alone (the words are not known yet): no empty user turn
+    assert CHATML.message_pieces(Message("user", "", context=("[Time.]",))) == ["<|im_start|>system\n[Time.]<|im_end|>\n"]
+    assert CHATML.message_pieces(Message("user", "hi")) == ["<|im_start|>user\nhi<|im_end|>\n"]
+
+
 # -- the real model -----------------------------------------------------------------------------
 
 
@@ -252,3 +264,55 @@ async def test_old_turns_are_dropped_to_fit(backend: EmbeddedBackend) -> None:
     req = LlmRequest(system="Be brief.", messages=history, max_tokens=4, temperature=0.0)
     fin = (await collect(backend, req))[-1]
     assert isinstance(fin, Finished) and fin.input_tokens < 100
+
+
+async def test_prepare_evaluates_all_but_the_words(backend: EmbeddedBackend) -> None:
+    system = "You are Hark, a voice assistant. Answer in one short sentence."
+    history = [Message("user", "What's the capital of France?"), Message("assistant", "Paris.")]
+    note = ("[Context note, not said by the user. Current local time: Sunday 22 November 2026, 10:00.]",)
+    ahead = LlmRequest(system=system, messages=[*history, Message("user", "", context=note)], max_tokens=8)
+    full = LlmRequest(
+        system=system, messages=[*history, Message("user", "And Germany?", context=note)], max_tokens=8, temperature=0
+    )
+    await collect(backend, ask("Unrelated, to fill the cache with something else.", max_tokens=2))
+    before = backend.cached_tokens
+    await backend.prepare(ahead)
+    prepared = backend.cached_tokens
+    assert prepared > 60 and prepared != before  # system, history and the note: in the KV cache
+    backend.reset_perf()
+    fin = (await collect(backend, full))[-1]
+    assert isinstance(fin, Finished)
+    assert fin.cached_input_tokens == prepared
+    # only "And Germany?" with its turn markers and the assistant header were left to evaluate
+    assert fin.input_tokens - prepared <= 15
+    assert backend.perf().prompt_tokens <= fin.input_tokens - prepared
+
+
+async def test_a_stream_cuts_a_running_preparation_short(backend: EmbeddedBackend) -> None:
+    long_history = [Message("user", "Tell me about rivers. " * 40), Message("assistant", "Rivers flow. " * 40)]
+    ahead = LlmRequest(system="Be brief.", messages=[*long_history, Message("user", "", context=("[Time.]",))])
+    full = LlmRequest(
+        system="Be brief.", messages=[*long_history, Message("user", "Hi.", context=("[Time.]",))], max_tokens=2
+    )
+    await collect(backend, ask("Something else entirely.", max_tokens=2))
+    preparing = asyncio.create_task(backend.prepare(ahead))
+    await asyncio.sleep(0.05)  # the preparation is under way (it takes ~1 s on one thread)
+    fin = (await collect(backend, full))[-1]
+    await preparing
+    assert isinstance(fin, Finished) and fin.input_tokens > 200
+    # The stream did not wait for the whole head start: it stopped it and took over the rest.
+    assert fin.cached_input_tokens < fin.input_tokens - 100
+    assert backend.cached_tokens == fin.input_tokens + fin.output_tokens - 1
+
+
+async def test_prepare_with_the_final_words_leaves_only_the_assistant_header(backend: EmbeddedBackend) -> None:
+    note = ("[Context note. Current local time: Sunday 10:00.]",)
+    request = LlmRequest(
+        system="Be brief.", messages=[Message("user", "Name a colour.", context=note)], max_tokens=3, temperature=0
+    )
+    await collect(backend, ask("Something else first.", max_tokens=2))
+    await backend.prepare(request)
+    fin = (await collect(backend, request))[-1]
+    assert isinstance(fin, Finished)
+    header = len(backend._llm.tokenize(b"<|im_start|>assistant\n", add_bos=False, special=True))
+    assert fin.input_tokens - fin.cached_input_tokens == header

@@ -218,6 +218,13 @@ async def test_request_shape(server: FakeOpenAI, backend: OpenAIBackend) -> None
     ]
 
 
+async def test_context_notes_open_the_user_message(server: FakeOpenAI, backend: OpenAIBackend) -> None:
+    note = "[Context note, not said by the user. Current local time: Sunday 10:00.]"
+    await collect(backend, ask(messages=(Message("user", "What day is it?", context=(note,)),)))
+    (sent,) = server.requests
+    assert sent.body["messages"][1] == {"role": "user", "content": f"{note}\n\nWhat day is it?"}
+
+
 async def test_tool_round_trip_is_sent_in_openai_shape(server: FakeOpenAI, backend: OpenAIBackend) -> None:
     conversation = (
         Message("user", "Weather tomorrow, and a timer for a minute?"),

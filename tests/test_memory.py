@@ -125,7 +125,7 @@ async def test_the_model_can_use_the_memory_tools(tmp_path: Path) -> None:
         assert [f.text for f in await Memory(db).list("default")] == ["my wife's birthday is on May 3rd"]
     listed = llm.requests[3].messages[-1].tool_results[0]
     assert "May 3rd" in listed.content and not listed.is_error
-    assert "my wife's birthday is on May 3rd" in llm.requests[2].messages[0].text  # recalled for the model
+    assert "my wife's birthday is on May 3rd" in llm.requests[2].messages[-1].full_text()  # recalled for the model
 
 
 async def test_a_0001_database_is_upgraded_with_its_data_and_can_go_back(tmp_path: Path) -> None:

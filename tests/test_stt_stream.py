@@ -56,15 +56,28 @@ async def test_pause_during_a_decode_queues_the_next_one() -> None:
 
 
 async def test_partials_during_long_speech() -> None:
-    partials: list[str] = []
+    partials: list[tuple[str, bool]] = []
     engine = FakeStt()
-    stt = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0.5, on_partial=partials.append)
+    stt = SpeculativeStt(
+        engine, pause_ms=96, partial_interval_s=0.5, on_partial=lambda text, spec: partials.append((text, spec))
+    )
     for _ in range(40):  # 1.28 s of continuous speech
         feed(stt, "v")
         await asyncio.sleep(0.002)
     await stt.aclose()
     assert len(partials) >= 2
-    assert all(p.endswith("samples") for p in partials)
+    assert all(text.endswith("samples") and not speculative for text, speculative in partials)
+
+
+async def test_a_decode_at_a_pause_that_covers_all_speech_is_marked_speculative() -> None:
+    partials: list[tuple[str, bool]] = []
+    engine = FakeStt()
+    stt = SpeculativeStt(engine, pause_ms=64, partial_interval_s=0, on_partial=lambda t, s: partials.append((t, s)))
+    feed(stt, "vvvv...")  # a pause of two windows: decode of 6 windows
+    await settle()
+    feed(stt, "vv")  # speech again: the next pause's decode covers it
+    await stt.aclose()
+    assert partials == [(f"{6 * WIN} samples", True)]
 
 
 async def test_no_speech_gives_an_empty_transcript_without_decoding() -> None:

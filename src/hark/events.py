@@ -132,6 +132,8 @@ class SttStart(Event):
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class SttPartial(Event):
     text: str
+    speculative: bool = False
+    """Decoded at a pause and covering all speech so far: the likely final transcript."""
 
 
 @register("stt-end")

@@ -1,6 +1,6 @@
 """Brains: what Hark understands and answers."""
 
-from .base import Action, Brain, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
+from .base import Action, Brain, BrainRequest, Intent, Preparing, ReplyPart, TextDelta, Unhandled
 from .chain import BrainChain
 from .clock import ClockBrain, NotYetBrain
 from .conversation import Conversation, Turn
@@ -14,6 +14,7 @@ __all__ = [
     "Conversation",
     "Intent",
     "NotYetBrain",
+    "Preparing",
     "ReplyPart",
     "TextDelta",
     "Turn",

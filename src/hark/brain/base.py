@@ -10,6 +10,13 @@ A brain yields, in order:
 or, as its very first part, :class:`Unhandled` to pass the request on to the
 next brain of a :class:`~hark.brain.chain.BrainChain`. Brains never speak or
 play audio themselves: the pipeline turns text into speech.
+
+A brain may also offer ``prepare`` (:class:`Preparing`): the pipeline calls it
+when it starts listening for a request (wake word, follow-up, barge-in), with
+the words still unknown (``text == ""``), and again with the likely words when
+a pause was decoded before the end of the turn is certain. Work that does not
+need the final words (an LLM evaluating its prompt) then happens while the
+user speaks or while the end of the turn is decided, instead of after.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ class BrainRequest:
     conversation: Conversation
     language: str = "en"
     device_id: str = "local"
+    profile: str = "default"
+    """Whose request: long-term memory and per-person settings are kept per profile."""
     now: Callable[[], dt.datetime] = dataclasses.field(default=lambda: dt.datetime.now().astimezone())
     """The clock, injected so answers about time are testable."""
 
@@ -62,3 +71,10 @@ class Brain(Protocol):
     name: str
 
     def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]: ...
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    async def prepare(self, request: BrainRequest) -> None:
+        """Best-effort work ahead of ``request`` (``text`` empty or only likely); may be cancelled any time."""
+        ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from .base import Brain, BrainRequest, ReplyPart, TextDelta, Unhandled
+from .base import Brain, BrainRequest, Preparing, ReplyPart, TextDelta, Unhandled
 
 
 class BrainChain:
@@ -16,6 +16,12 @@ class BrainChain:
         self.brains = list(brains)
         self.fallback = fallback
         self.last_brain: str | None = None
+
+    async def prepare(self, request: BrainRequest) -> None:
+        """Let each brain that can get ahead of the request do so (in order, one at a time)."""
+        for brain in self.brains:
+            if isinstance(brain, Preparing):
+                await brain.prepare(request)
 
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
         for brain in self.brains:

@@ -121,7 +121,13 @@ class ClassicBrain:
     async def _run(
         self, call: ToolCall, intent: str, request: BrainRequest, *, confirmed: bool
     ) -> AsyncIterator[ReplyPart]:
-        ctx = SkillContext(device_id=request.device_id, language=request.language, now=request.now, confirmed=confirmed)
+        ctx = SkillContext(
+            device_id=request.device_id,
+            profile=request.profile,
+            language=request.language,
+            now=request.now,
+            confirmed=confirmed,
+        )
         if not self.registry.has(call.tool):
             yield TextDelta(_NOT_SET_UP.get(call.tool.split("_")[0], "I can't do that here yet."))
             return

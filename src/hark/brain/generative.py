@@ -72,7 +72,7 @@ from ..skills.registry import SkillRegistry
 from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta
 from .confirm import Confirmations, PendingConfirmation, parse_answer
 from .memory import Memory, forget, list_facts, remember
-from .prompt import SYSTEM_PROMPT, context_block
+from .prompt import SYSTEM_PROMPT, facts_note, time_note
 from .speakable import Speakable, speakable
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,6 @@ class GenerativeBrain:
     :param clock: monotonic seconds, for the deadlines.
     :param chat: start and stop phrases of chat mode.
     :param confirmations: the pending-confirmation store, shared with the classic brain.
-    :param profile: whose facts (``SkillContext.profile``).
     :param history_turns: how many recent conversation turns the model sees.
     :param confirm_dangerous: False runs dangerous tools without asking (``classic.confirm_dangerous``).
     :param fallback_timeout_s: first-token timeout of the fallback (a local model may prefill slowly).
@@ -235,7 +234,6 @@ class GenerativeBrain:
         clock: Callable[[], float] = time.monotonic,
         chat: ChatSettings | None = None,
         confirmations: Confirmations | None = None,
-        profile: str = "default",
         history_turns: int = 8,
         confirm_dangerous: bool = True,
         fallback_timeout_s: float = 15.0,
@@ -249,7 +247,6 @@ class GenerativeBrain:
         self.clock = clock
         self.chat = chat or ChatSettings()
         self.confirmations = confirmations if confirmations is not None else Confirmations(clock=clock)
-        self.profile = profile
         self.history_turns = history_turns
         self.confirm_dangerous = confirm_dangerous
         self.fallback_timeout_s = fallback_timeout_s
@@ -301,7 +298,7 @@ class GenerativeBrain:
             return
         fast = self._memory_command(request.text)
         if fast is not None:
-            async with contextlib.aclosing(self._memory_fast_path(*fast)) as parts:
+            async with contextlib.aclosing(self._memory_fast_path(request, *fast)) as parts:
                 async for part in parts:
                     yield part
             return
@@ -344,16 +341,18 @@ class GenerativeBrain:
             return "memory_list", ""
         return None
 
-    async def _memory_fast_path(self, tool: str, argument: str) -> AsyncGenerator[ReplyPart, None]:
+    async def _memory_fast_path(
+        self, request: BrainRequest, tool: str, argument: str
+    ) -> AsyncGenerator[ReplyPart, None]:
         try:
             if tool == "memory_remember":
-                result = await remember(self.memory, self.profile, argument)
+                result = await remember(self.memory, request.profile, argument)
                 arguments: dict[str, Any] = {"text": argument}
             elif tool == "memory_forget":
-                result = await forget(self.memory, self.profile, argument)
+                result = await forget(self.memory, request.profile, argument)
                 arguments = {"query": argument}
             else:
-                result = await list_facts(self.memory, self.profile)
+                result = await list_facts(self.memory, request.profile)
                 arguments = {}
         except HarkError as exc:
             log.warning("memory failed: %s", exc)
@@ -381,7 +380,7 @@ class GenerativeBrain:
     def _context(self, request: BrainRequest, *, confirmed: bool = False) -> SkillContext:
         return SkillContext(
             device_id=request.device_id,
-            profile=self.profile,
+            profile=request.profile,
             language=request.language,
             now=request.now,
             confirmed=confirmed,
@@ -389,16 +388,17 @@ class GenerativeBrain:
 
     async def _recall(self, request: BrainRequest) -> list[str]:
         try:
-            return [f.text for f in await self.memory.recall(self.profile, request.text)]
+            return [f.text for f in await self.memory.recall(request.profile, request.text)]
         except HarkError as exc:  # an unreadable memory must not cost the answer
             log.warning("recalling facts failed: %s", exc)
             return []
 
     def messages(self, request: BrainRequest, facts: Sequence[str]) -> list[Message]:
-        """Recent turns, then the new text; the context note opens the first user message.
+        """Recent turns, then the new text carrying the context notes (time, then recalled facts).
 
         Consecutive messages of one role (a turn whose reply was empty) are merged,
-        so every backend sees user and assistant strictly alternating.
+        so every backend sees user and assistant strictly alternating. With an empty
+        ``request.text`` (:meth:`prepare`) the last message is the notes alone.
         """
         pairs: list[tuple[str, str]] = []
         for turn in request.conversation.turns[-self.history_turns :] if self.history_turns > 0 else []:
@@ -416,11 +416,41 @@ class GenerativeBrain:
                 merged.append((role, text))
         if merged and merged[0][0] == "assistant":
             merged.pop(0)
-        note = context_block(request.now(), facts, chatting=self.in_chat(request.conversation.id))
         messages = [Message("user" if role == "user" else "assistant", text) for role, text in merged]
-        first = messages[0] if messages else Message("user", request.text)
-        messages[:1] = [Message("user", f"{note}\n\n{first.text}")]
+        notes = (time_note(request.now(), chatting=self.in_chat(request.conversation.id)), facts_note(facts))
+        context = tuple(note for note in notes if note)
+        if messages and messages[-1].role == "user" and request.text.strip():
+            messages[-1] = dataclasses.replace(messages[-1], context=context)
+        else:
+            messages.append(Message("user", "", context=context))
         return messages
+
+    async def prepare(self, request: BrainRequest) -> None:
+        """Let the backend evaluate this conversation's prompt ahead of the request.
+
+        Called by the pipeline as it starts listening (no words yet: the prompt up to
+        them) and when a pause gave likely words (the prompt with them, facts recalled):
+        the embedded model then has little or nothing left to evaluate when the final
+        transcript arrives. Requests the fast paths answer are not prepared.
+        """
+        text = request.text.strip()
+        facts: list[str] = []
+        if text:
+            if (
+                self.confirmations.peek(request.conversation.id) is not None
+                or self._memory_command(text) is not None
+                or _normalise(text) in {_normalise(p) for p in (*self.chat.start_phrases, *self.chat.stop_phrases)}
+            ):
+                return
+            facts = await self._recall(request)
+        messages = self.messages(request, facts)
+        llm_request = LlmRequest(
+            system=SYSTEM_PROMPT, messages=tuple(messages), tools=self.tool_specs(), max_tokens=self.settings.max_tokens
+        )
+        try:
+            await self.backend.prepare(llm_request)
+        except HarkError as exc:
+            log.debug("preparing %s failed: %s", self.backend.name, exc)
 
     async def _converse(self, request: BrainRequest) -> AsyncGenerator[ReplyPart, None]:
         messages = self.messages(request, await self._recall(request))

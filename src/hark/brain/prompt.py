@@ -1,10 +1,13 @@
-"""The generative brain's prompt: a fixed system prompt and a per-turn context block.
+"""The generative brain's prompt: a fixed system prompt and per-turn context notes.
 
 The system prompt never changes between turns (no date, no time, no facts), so
 a backend can cache it with the tools: Anthropic ``cache_control`` on the
-prefix, llama.cpp its KV cache. Everything that changes, the local time and the
-facts recalled for this turn, goes into :func:`context_block`, which the brain
-puts at the start of the first user message of the request.
+prefix, llama.cpp its KV cache. What changes goes into context notes carried by
+the newest user message only (:attr:`hark.llm.base.Message.context`): the
+local time (:func:`time_note`, known before the user has finished speaking, so
+the embedded model can evaluate it ahead) and the facts recalled for the words
+(:func:`facts_note`). Earlier messages carry no note, so the history is the same
+bytes from one turn to the next and stays cached.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ After a tool runs, say its result briefly in your own words. \
 If a tool reports an error, explain it simply or ask for what is missing. \
 Some actions, like unlocking doors, ask the user to confirm first: that is handled for you.
 
-Each conversation starts with a context note giving the current local time and facts the user \
-asked you to remember. Use them when relevant; never read the note out."""
+Before the user's words you get context notes: the current local time, and facts the user \
+asked you to remember. Use them when relevant; never read a note out."""
 
 
 def spoken_datetime(now: dt.datetime) -> str:
@@ -41,13 +44,19 @@ def spoken_datetime(now: dt.datetime) -> str:
     return f"{now.strftime('%A')} {now.day} {now.strftime('%B %Y')}, {now.strftime('%H:%M')} ({zone})"
 
 
-def context_block(now: dt.datetime, facts: Sequence[str], *, chatting: bool = False) -> str:
-    """The per-turn context note: local time, recalled facts (in the user's words), chat mode."""
-    lines = [f"[Context note, not said by the user. Current local time: {spoken_datetime(now)}."]
+def time_note(now: dt.datetime, *, chatting: bool = False) -> str:
+    """The note known before the user's words: local time, and chat mode."""
+    text = f"[Context note, not said by the user. Current local time: {spoken_datetime(now)}."
     if chatting:
-        lines.append("The user wants a relaxed chat: keep it going, and end with a short question back.")
-    if facts:
-        lines.append("Things the user asked you to remember, in their words:")
-        lines.extend(f"- {fact}" for fact in facts)
+        text += " The user wants a relaxed chat: keep it going, and end with a short question back."
+    return text + "]"
+
+
+def facts_note(facts: Sequence[str]) -> str:
+    """The facts recalled for this request, in the user's words; empty when there are none."""
+    if not facts:
+        return ""
+    lines = ["[Context note. Things the user asked you to remember, in their words:"]
+    lines.extend(f"- {fact}" for fact in facts)
     lines[-1] += "]"
     return "\n".join(lines)

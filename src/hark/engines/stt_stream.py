@@ -51,7 +51,7 @@ class SpeculativeStt:
         pause_ms: int = 96,
         partial_interval_s: float = 1.0,
         tail_ms: int = 250,
-        on_partial: Callable[[str], None] | None = None,
+        on_partial: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.engine = engine
         self._pause = SAMPLE_RATE * pause_ms // 1000
@@ -119,7 +119,8 @@ class SpeculativeStt:
         text = task.result()
         self._done.append((running.upto, text))
         if self._on_partial is not None and text and not self._closed:
-            self._on_partial(text)
+            # speculative: decoded at a pause, and no speech came after what it covers
+            self._on_partial(text, running.speculative and running.upto >= self._last_voiced_end)
         if self._pending is not None and not self._cancelled:
             upto, self._pending = self._pending, None
             if upto > running.upto:

@@ -18,6 +18,9 @@ Design decisions:
   so the two breakpoints cache "tools" and "tools + system prompt": every turn
   of a conversation (and every round of the tool loop) re-reads them from the
   cache instead of reprocessing them, which is what cuts time to first token.
+  A third breakpoint closes the history before the newest user message (the
+  context note with the time rides in that message, so everything before it is
+  unchanged on the next turn): a long chat is read from the cache too.
   Anthropic ignores breakpoints below a model's minimum cacheable length (a few
   thousand tokens for Haiku), silently: the request still works, uncached.
 * **Message conversion.** Hark's neutral messages become alternating turns: an
@@ -88,6 +91,7 @@ def convert_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
                 content.append({"type": "text", "text": message.text})
         else:
             role = message.role
+            content += [{"type": "text", "text": note} for note in message.context if note]
             if message.text:
                 content.append({"type": "text", "text": message.text})
             if role == "assistant":
@@ -105,6 +109,10 @@ def convert_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
         if turn["role"] == "user":
             # tool_result blocks must open the user turn; sorted() is stable, so order is kept otherwise.
             turn["content"] = sorted(turn["content"], key=lambda b: b["type"] != "tool_result")
+    if len(turns) >= 2:
+        # The history before the new request is byte-identical on the next turn (the context
+        # note sits in the last user message): a breakpoint there lets a long chat be cached.
+        turns[-2]["content"][-1]["cache_control"] = dict(CACHE)
     return turns
 
 
@@ -166,6 +174,9 @@ class AnthropicBackend:
         prompt and tools) would save the first turn's cache write, but it costs a
         request at every start and the cache expires after five idle minutes anyway.
         """
+
+    async def prepare(self, request: LlmRequest) -> None:
+        """A no-op: the prompt is cached server-side by ``cache_control`` when it is sent."""
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -58,6 +58,15 @@ class Message:
     """Assistant messages: the tool calls it made."""
     tool_results: tuple[ToolResult, ...] = ()
     """Tool messages: the results, in the order of the calls."""
+    context: tuple[str, ...] = ()
+    """User messages: notes from Hark that come before the user's words (the local time,
+    recalled facts); not said by the user. Remote backends send them at the start of the
+    message; the embedded one gives each its own system turn, so the time note can be
+    evaluated ahead of the words (:meth:`LlmBackend.prepare`) and is not taken for speech."""
+
+    def full_text(self) -> str:
+        """The context notes and the text as one string, for wire formats with one text per message."""
+        return "\n\n".join(part for part in (*self.context, self.text) if part)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,6 +133,13 @@ class LlmBackend(Protocol):
 
     async def warm(self, request: LlmRequest) -> None:
         """Prepare for requests that share ``request``'s system prompt and tools (load, prefill, cache)."""
+        ...
+
+    async def prepare(self, request: LlmRequest) -> None:
+        """Get ahead of a request that is about to come: everything of ``request`` but the text
+        of its last (user) message is known (the user is still speaking). The embedded model
+        evaluates that part into its KV cache; remote backends have nothing to do. Best effort:
+        it may be cancelled at any time and must not raise for that."""
         ...
 
     async def aclose(self) -> None: ...

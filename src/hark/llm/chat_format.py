@@ -115,14 +115,26 @@ class ChatFormat:
         parts += [_tool_call_text(u.name, u.arguments) for u in message.tool_uses]
         return self.header.format(role=message.role) + "\n".join(parts) + self.footer
 
+    def context_pieces(self, message: Message) -> list[str]:
+        """A message's context notes, each as a system turn of its own (small models read a note
+        inside the user's turn as something to answer or repeat; a system turn they obey)."""
+        return [self.header.format(role="system") + note + self.footer for note in message.context if note]
+
+    def message_pieces(self, message: Message) -> list[str]:
+        """The context pieces, then the message itself (left out when it is only notes)."""
+        pieces = self.context_pieces(message)
+        if message.text or message.tool_uses or message.tool_results or not pieces:
+            pieces.append(self.message_piece(message))
+        return pieces
+
     def generation_piece(self) -> str:
         return self.header.format(role="assistant")
 
     def pieces(self, system: str, tools: Sequence[ToolSpec], messages: Iterable[Message]) -> list[str]:
-        """The whole prompt as pieces: system block, one per message, then the assistant header."""
+        """The whole prompt as pieces: system block, the pieces of each message, then the assistant header."""
         return [
             self.system_piece(system, tools),
-            *(self.message_piece(m) for m in messages),
+            *(piece for m in messages for piece in self.message_pieces(m)),
             self.generation_piece(),
         ]
 

@@ -28,7 +28,20 @@ Design decisions:
   re-evaluating the prefix. ``Llama.save_state`` is not used: it also copies the
   ``n_batch x n_vocab`` logits buffer (~100 MB for SmolLM2 at n_batch 512).
 
-* **Threads.** ``n_threads`` and ``n_threads_batch`` both come from ``llm.threads``. The
+* **Getting ahead of the user.** :meth:`EmbeddedBackend.prepare` is called while the
+  user is still speaking with the request minus the user's words: system prompt, the
+  conversation so far and the context note with the time (its own system turn, see
+  :meth:`ChatFormat.context_pieces`). It evaluates all that into the KV cache, so when
+  the transcript arrives only the words and the assistant header remain (~15 tokens).
+  It is called again with the likely words once a pause has been decoded, while the
+  end of the turn is still being decided; if they are the final words, only the
+  assistant header is left.
+  A stream that arrives while a preparation still runs cancels it (it checks every
+  ``prepare_chunk`` tokens) and evaluates the rest itself.
+
+* **Threads.** ``n_threads`` (decoding, and preparation) comes from ``llm.threads`` and
+  ``n_threads_batch`` (the prompt evaluated after the user finished, when nothing else
+  runs) from ``llm.threads_batch``. The
   llama.cpp in llama-cpp-python is built with ``GGML_OPENMP=ON`` by default on Linux, so
   its CPU threads are libgomp threads, and libgomp's default wait policy spins idle
   threads before sleeping. ``OMP_WAIT_POLICY=PASSIVE`` (set here before llama_cpp is
@@ -176,8 +189,10 @@ class EmbeddedBackend:
         threads: int = 2,
         context_tokens: int = 4096,
         *,
+        threads_batch: int | None = None,
         batch_tokens: int = 256,
         eval_chunk: int = 64,
+        prepare_chunk: int = 16,
         snapshots: int = 2,
         seed: int | None = None,
     ) -> None:
@@ -186,9 +201,11 @@ class EmbeddedBackend:
             raise EngineLoadError(f"llm.model_path: {self.model_path} does not exist")
         self.model = self.model_path.stem
         self.threads = threads
+        self.threads_batch = threads_batch or threads
         self.context_tokens = context_tokens
         self.batch_tokens = batch_tokens
         self.eval_chunk = max(1, eval_chunk)
+        self.prepare_chunk = max(1, prepare_chunk)
         self.seed = seed
         self.load_seconds: float | None = None
         self.chat_format: ChatFormat | None = None
@@ -199,12 +216,18 @@ class EmbeddedBackend:
         self._jobs: queue.SimpleQueue[tuple[_Job, Callable[[_Job], None]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._preparing: _Job | None = None
 
     @classmethod
     def from_settings(cls, settings: LlmSettings) -> EmbeddedBackend:
-        """From :class:`hark.config.LlmSettings` (``model_path``, ``threads``, ``context_tokens``)."""
+        """From :class:`hark.config.LlmSettings` (``model_path``, ``threads``, ``threads_batch``, ``context_tokens``)."""
         path = Path(settings.model_path) if settings.model_path else None
-        return cls(path, threads=settings.threads, context_tokens=settings.context_tokens)
+        return cls(
+            path,
+            threads=settings.threads,
+            threads_batch=settings.threads_batch,
+            context_tokens=settings.context_tokens,
+        )
 
     # -- the model thread ----------------------------------------------------------------------
 
@@ -271,7 +294,7 @@ class EmbeddedBackend:
                 n_batch=self.batch_tokens,
                 n_ubatch=self.batch_tokens,
                 n_threads=self.threads,
-                n_threads_batch=self.threads,
+                n_threads_batch=self.threads_batch,
                 seed=LLAMA_DEFAULT_SEED if self.seed is None else self.seed,
                 verbose=False,
             )
@@ -300,14 +323,24 @@ class EmbeddedBackend:
 
     # -- prompt --------------------------------------------------------------------------------
 
-    def _tokenize(self, request: LlmRequest) -> tuple[list[int], int]:
-        """Prompt token ids and the length of the fixed (system + tools) prefix; trims old turns to fit."""
+    def _tokenize(self, request: LlmRequest) -> tuple[list[int], int, int]:
+        """Prompt token ids, the length of the fixed (system + tools) prefix, and the length
+        without the assistant header (what :meth:`prepare` evaluates).
+
+        Old turns are trimmed to fit (whole user turns, so tool results are never orphaned).
+        Each piece is tokenized on its own (see :mod:`hark.llm.chat_format`), a message's
+        context notes too, so the ids of a request without the user's words are a prefix
+        of those of the same request with them.
+        """
         llm = self._llm
         fmt = self.chat_format
         assert llm is not None and fmt is not None
         prefix = llm.tokenize(fmt.system_piece(request.system, request.tools).encode(), add_bos=True, special=True)
         tail = llm.tokenize(fmt.generation_piece().encode(), add_bos=False, special=True)
-        bodies = [llm.tokenize(fmt.message_piece(m).encode(), add_bos=False, special=True) for m in request.messages]
+        bodies = [
+            [t for piece in fmt.message_pieces(m) for t in llm.tokenize(piece.encode(), add_bos=False, special=True)]
+            for m in request.messages
+        ]
         budget = self.context_tokens - request.max_tokens - len(prefix) - len(tail)
         start = 0
         while start < len(bodies) and sum(map(len, bodies[start:])) > budget:
@@ -321,7 +354,7 @@ class EmbeddedBackend:
         tokens = list(prefix)
         for body in bodies[start:]:
             tokens += body
-        return tokens + tail, len(prefix)
+        return tokens + tail, len(prefix), len(tokens)
 
     def _cached_prefix(self, tokens: Sequence[int]) -> int:
         llm = self._llm
@@ -332,12 +365,13 @@ class EmbeddedBackend:
             n += 1
         return n
 
-    def _evaluate(self, job: _Job, tokens: Sequence[int], upto: int) -> int:
+    def _evaluate(self, job: _Job, tokens: Sequence[int], upto: int, chunk: int | None = None) -> int:
         """Make the KV cache hold ``tokens[:upto]``; returns how many were already there (reused).
 
         Uses the prefix match, else a saved snapshot of a prefix, and evaluates the rest
-        in ``eval_chunk`` pieces, checking for cancellation in between.
+        in ``chunk`` (default ``eval_chunk``) pieces, checking for cancellation in between.
         """
+        chunk = chunk or self.eval_chunk
         llm = self._llm
         cached = self._cached_prefix(tokens[:upto])
         snap = self._best_snapshot(tokens[:upto])
@@ -347,10 +381,19 @@ class EmbeddedBackend:
         if cached < llm.n_tokens:
             llm._ctx.kv_cache_seq_rm(-1, cached, -1)
             llm.n_tokens = cached
-        for i in range(cached, upto, self.eval_chunk):
+        for i in range(cached, upto, chunk):
             job.check()
-            llm.eval(tokens[i : min(upto, i + self.eval_chunk)])
+            llm.eval(tokens[i : min(upto, i + chunk)])
         return cached
+
+    def _evaluate_from_prefix(self, job: _Job, tokens: Sequence[int], prefix: int, upto: int, chunk: int) -> int:
+        """:meth:`_evaluate`, stopping once at the fixed prefix to snapshot it when it is computed afresh."""
+        if self._cached_prefix(tokens[:prefix]) < prefix and self._best_snapshot(tokens[:prefix]) is None:
+            cached = self._evaluate(job, tokens, prefix, chunk)
+            self._save_snapshot(tokens[:prefix])
+            self._evaluate(job, tokens, upto, chunk)
+            return cached
+        return self._evaluate(job, tokens, upto, chunk)
 
     # -- snapshots of the fixed prefix (KV state of sequence 0 only) ---------------------------
 
@@ -402,14 +445,46 @@ class EmbeddedBackend:
 
         def work(job: _Job) -> None:
             self._load()
-            tokens, prefix = self._tokenize(dataclasses.replace(request, messages=()))
+            tokens, prefix, _ = self._tokenize(dataclasses.replace(request, messages=()))
             self._evaluate(job, tokens, prefix)
             self._save_snapshot(tokens[:prefix])
 
         await self._run(work)
 
+    async def prepare(self, request: LlmRequest) -> None:
+        """Evaluate ``request`` but the assistant header: up to the notes of a last message without
+        words, or the likely words too (see the module docstring).
+
+        Runs on ``threads`` in ``prepare_chunk`` pieces; a :meth:`stream` call cancels it.
+        Errors are logged, not raised: this is only a head start.
+        """
+
+        def work(job: _Job) -> None:
+            llm = self._load()
+            tokens, prefix, body = self._tokenize(request)
+            if self.threads_batch != self.threads:
+                llama_set_threads(llm, self.threads, self.threads)
+            try:
+                self._evaluate_from_prefix(job, tokens, prefix, body, self.prepare_chunk)
+            finally:
+                if self.threads_batch != self.threads:
+                    llama_set_threads(llm, self.threads, self.threads_batch)
+
+        job = self._submit(work)
+        self._preparing = job
+        try:
+            while (item := await job.events.get()) is not _END:
+                if isinstance(item, BaseException):
+                    log.warning("preparing the prompt failed: %s", item)
+        finally:
+            if self._preparing is job:
+                self._preparing = None
+            await job.settle()
+
     async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
         """Generate on the model thread; yields text as soon as it is decoded, then :class:`Finished`."""
+        if self._preparing is not None:  # the words are here: stop the head start, finish on more threads
+            self._preparing.cancel.set()
         job = self._submit(lambda job: self._generate(job, request))
         try:
             while (item := await job.events.get()) is not _END:
@@ -425,17 +500,10 @@ class EmbeddedBackend:
         llm = self._load()
         fmt = self.chat_format
         assert fmt is not None
-        tokens, prefix = self._tokenize(request)
+        tokens, prefix, _ = self._tokenize(request)
         # Everything but the last prompt token is evaluated here, in cancellable chunks;
         # generate() then finds it all cached and decodes the last one to get logits.
-        full = len(tokens) - 1
-        if self._cached_prefix(tokens[:prefix]) < prefix and self._best_snapshot(tokens[:prefix]) is None:
-            # The fixed prefix is computed from scratch: stop there once to snapshot it.
-            cached = self._evaluate(job, tokens, prefix)
-            self._save_snapshot(tokens[:prefix])
-            self._evaluate(job, tokens, full)
-        else:
-            cached = self._evaluate(job, tokens, full)
+        cached = self._evaluate_from_prefix(job, tokens, prefix, len(tokens) - 1, self.eval_chunk)
         import llama_cpp
 
         is_eog, vocab = llama_cpp.llama_vocab_is_eog, llm._model.vocab
@@ -486,6 +554,7 @@ class EmbeddedBackend:
 
         if self._llm is None:
             return PerfCounters(0, 0, 0.0, 0.0)
+        llama_cpp.llama_synchronize(self._llm._ctx.ctx)  # llama.cpp counts queued work when it syncs
         d = llama_cpp.llama_perf_context(self._llm._ctx.ctx)
         return PerfCounters(int(d.n_p_eval), int(d.n_eval), float(d.t_p_eval_ms), float(d.t_eval_ms))
 
@@ -493,6 +562,7 @@ class EmbeddedBackend:
         import llama_cpp
 
         if self._llm is not None:
+            llama_cpp.llama_synchronize(self._llm._ctx.ctx)
             llama_cpp.llama_perf_context_reset(self._llm._ctx.ctx)
 
     @property
@@ -513,6 +583,13 @@ class EmbeddedBackend:
         self._jobs.put((exit_job, _stop_worker))
         await exit_job.settle(cancel=False)
         thread.join()  # the thread has signalled from its last statement: this returns at once
+
+
+def llama_set_threads(llm: Any, threads: int, threads_batch: int) -> None:
+    """Threads for single-token decoding and for batches (the prompt), on a loaded ``Llama``."""
+    import llama_cpp
+
+    llama_cpp.llama_set_n_threads(llm._ctx.ctx, threads, threads_batch)
 
 
 def _next_user_turn(messages: Sequence[Message], start: int) -> int:

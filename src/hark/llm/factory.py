@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..config import LlmSettings
 from ..errors import EngineLoadError
 from .base import LlmBackend
@@ -33,11 +31,7 @@ def build_backend(settings: LlmSettings, kind: str | None = None) -> LlmBackend 
         raise EngineLoadError(
             f"the embedded LLM needs llama-cpp-python ({exc}); install it, or set llm.backend = 'off'"
         ) from exc
-    return EmbeddedBackend(
-        Path(settings.model_path) if settings.model_path else None,
-        threads=settings.threads,
-        context_tokens=settings.context_tokens,
-    )
+    return EmbeddedBackend.from_settings(settings)
 
 
 def build_fallback(settings: LlmSettings) -> LlmBackend | None:

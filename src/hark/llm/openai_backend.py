@@ -99,7 +99,7 @@ def convert_messages(system: str, messages: Sequence[Message]) -> list[dict[str,
                 ]
             converted.append(entry)
         else:
-            converted.append({"role": "user", "content": message.text})
+            converted.append({"role": "user", "content": message.full_text()})
     return converted
 
 
@@ -223,6 +223,9 @@ class OpenAIBackend:
 
     async def warm(self, request: LlmRequest) -> None:
         """A no-op: a remote server has nothing to load that a request could usefully prepare."""
+
+    async def prepare(self, request: LlmRequest) -> None:
+        """A no-op: what a server caches is up to the server."""
 
     async def aclose(self) -> None:
         await self._client.close()

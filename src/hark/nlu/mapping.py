@@ -136,10 +136,34 @@ def _timer_target(slots: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": name} if name else {}
 
 
+def _split_name_and_duration(slots: dict[str, Any]) -> dict[str, Any]:
+    """"a timer for the pasta, 8 minutes": the one wildcard holds "the pasta 8 minutes" (the
+    comma is gone); split off the longest tail that is a duration, if what precedes it can be a name."""
+    text = _text(slots, "duration")
+    if text is None or "name" in slots:
+        return slots
+    words = text.split()
+    for i in range(1, len(words)):
+        if num.parse_duration(" ".join(words[i:])) is not None:
+            name = " ".join(words[:i])
+            if re.fullmatch(r"(the|my|our|a|an|some)", name, flags=re.IGNORECASE):
+                return {**slots, "duration": " ".join(words[i:])}  # "a timer for the 8 minutes": no name
+            try:
+                if _timer_name({"name": name}):
+                    return {**slots, "duration": " ".join(words[i:]), "name": name}
+            except ValueError:
+                pass
+            return slots
+    return slots
+
+
 def _timer_start(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
     if "conversation_command" in slots:
         return None  # "in 5 minutes turn off the lights": a delayed command, not a timer
     seconds = _duration(slots)
+    if seconds is None:
+        slots = _split_name_and_duration(slots)
+        seconds = _duration(slots)
     if seconds is None:
         return None
     # an impossible duration (minus five minutes, 900 days) still goes to the timer tool:

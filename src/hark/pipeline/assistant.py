@@ -14,6 +14,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array, to_float
 from ..audio.sinks import AudioSink
-from ..brain.base import Brain, BrainRequest
+from ..brain.base import Brain, BrainRequest, Preparing
 from ..brain.conversation import Conversation
 from ..config import Settings
 from ..engines.base import VadEngine, WakeDetection, WakeWordEngine
@@ -36,6 +37,7 @@ from ..events import (
     RunStart,
     Stage,
     SttEnd,
+    SttPartial,
     SttStart,
     WakeEnd,
     WakeStart,
@@ -46,6 +48,8 @@ from .clock import Clock, monotonic
 from .respond import Reply, respond
 from .trace import TurnTrace
 from .wakestrip import strip_wake_phrase
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -112,6 +116,7 @@ class Assistant:
         now: Callable[[], dt.datetime] | None = None,
         on_event: Callable[[Event], None] | None = None,
         device_id: str = "local",
+        profile: str = "default",
         journal: Journal | None = None,
         on_chat_end: Callable[[str], None] | None = None,
     ) -> None:
@@ -122,6 +127,8 @@ class Assistant:
         self.now = now or (lambda: dt.datetime.now().astimezone())
         self.on_event = on_event
         self.device_id = device_id
+        self.profile = profile
+        """Whose requests this device hears (memory is kept per profile)."""
         self.journal = journal
         self.on_chat_end = on_chat_end
         """Told the conversation id when chat mode ends because nobody spoke."""
@@ -129,6 +136,7 @@ class Assistant:
         self._rings: dict[str, Announcement] = {}
         self.chat_mode = False
         """"Let's chat": every reply is followed by listening without the wake word, until stopped."""
+        self._preparing: asyncio.Task[None] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
     def _emitter(self, trace: TurnTrace) -> Callable[[Event], None]:
@@ -148,7 +156,16 @@ class Assistant:
 
     def _capture(self, turn: _Turn, vad: VadEngine) -> TurnCapture:
         stt, _ = self.engines.need_stt()
-        emit = self._emitter(turn.trace)
+        trace = self._emitter(turn.trace)
+
+        def emit(event: Event) -> None:
+            trace(event)
+            if isinstance(event, SttPartial) and event.speculative:
+                # the likely transcript, decoded at a pause: the brain can start on it
+                words = strip_wake_phrase(event.text, (turn.wake.phrase,) if turn.wake else ())
+                if words:
+                    self._prepare_brain(words)
+
         emit(SttStart(t=self.clock(), engine=stt.name))
         return TurnCapture(
             vad=vad,
@@ -159,8 +176,37 @@ class Assistant:
             clock=self.clock,
         )
 
+    def _request(self, text: str) -> BrainRequest:
+        return BrainRequest(
+            text=text, conversation=self.conversation, now=self.now, device_id=self.device_id, profile=self.profile
+        )
+
+    def _prepare_brain(self, words: str = "") -> None:
+        """A request is coming: let the brain get ahead of it while the user speaks (see
+        :class:`~hark.brain.base.Preparing`), knowing nothing of it yet (``words`` empty,
+        as listening starts) or its likely words (decoded at a pause). A preparation still
+        running is replaced."""
+        if not isinstance(self.brain, Preparing):
+            return
+        self._preparing = asyncio.create_task(
+            self._run_prepare(self.brain, self._preparing, words), name="brain-prepare"
+        )
+
+    async def _run_prepare(self, brain: Preparing, previous: asyncio.Task[None] | None, words: str) -> None:
+        if previous is not None:
+            await self._stop_task(previous)
+        try:
+            await brain.prepare(self._request(words))
+        except Exception:  # only a head start: the request itself will say what is wrong
+            log.warning("preparing the brain failed", exc_info=True)
+
+    async def _stop_preparing(self) -> None:
+        task, self._preparing = self._preparing, None
+        if task is not None:
+            await self._stop_task(task)
+
     async def _reply(self, turn: _Turn, text: str, sink: AudioSink | None) -> Reply:
-        request = BrainRequest(text=text, conversation=self.conversation, now=self.now, device_id=self.device_id)
+        request = self._request(text)
         reply = await respond(
             request,
             brain=self.brain,
@@ -431,6 +477,7 @@ class Assistant:
                 responding = None
             return results
         finally:
+            await self._stop_preparing()
             if ringing is not None:
                 await self._stop_task(ringing)
             if responding is not None:
@@ -506,7 +553,8 @@ class Assistant:
             )
         turn.capture = self._capture(turn, vad)
         turn.started_audio_t = audio_t
-        voiced = turn.capture.prime(preroll, audio_t=audio_t, t=t)
+        self._prepare_brain()
+        voiced = turn.capture.prime(preroll, audio_t=audio_t, t=t, after_wake=detection is not None)
         if detection is None and not voiced and expect_speech:
             turn.capture.mark_voiced()
 

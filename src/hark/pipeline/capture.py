@@ -16,6 +16,11 @@ from ..events import Event, SttPartial, VadEnd, VadStart
 from .clock import Clock
 from .endpointing import Endpointer, Signal
 
+WAKE_TAIL_WINDOWS = 4
+"""A capture that began in the wake word's own tail must hear this many voiced windows
+(128 ms) of its own before a pause can end it: "Hey Jarvis ... what's the time" is one request,
+not "Hey Jarvis" (Smart Turn rightly finds that complete) and then nothing."""
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TurnEnd:
@@ -59,20 +64,32 @@ class TurnCapture:
         self.stt = SpeculativeStt(
             stt,
             pause_ms=settings.speculative_pause_ms,
-            on_partial=lambda text: emit(SttPartial(t=clock(), text=text)),
+            on_partial=lambda text, speculative: emit(SttPartial(t=clock(), text=text, speculative=speculative)),
         )
         self._audio: list[Int16Array] = []
         self._last_voiced: tuple[float, float] = (0.0, 0.0)
         self.speech_started = False
         self.turn_probability: float | None = None
         self.ended: TurnEnd | None = None
+        self._wake_tail = False
+        self._voiced_windows = 0
 
-    def prime(self, samples: Int16Array, *, listen_tail_s: float = 0.25, audio_t: float = 0.0, t: float = 0.0) -> bool:
+    def prime(
+        self,
+        samples: Int16Array,
+        *,
+        listen_tail_s: float = 0.25,
+        audio_t: float = 0.0,
+        t: float = 0.0,
+        after_wake: bool = False,
+    ) -> bool:
         """Give the capture audio from before it began (the wake word's pre-roll).
 
         All of it goes to the recogniser; only its last ``listen_tail_s`` can
         start the turn's speech (the wake word itself must not). ``audio_t``/``t``
         are the stream position and capture time of the end of the pre-roll.
+        ``after_wake``: the pre-roll ends with a wake word, so speech in its tail may
+        be the wake word's end rather than the request (see :data:`WAKE_TAIL_WINDOWS`).
         Returns whether the user was speaking at its end.
         """
         tail = int(listen_tail_s * SAMPLE_RATE)
@@ -92,6 +109,7 @@ class TurnCapture:
                 back = (len(samples) - i - self.window) / SAMPLE_RATE
                 self._last_voiced = (audio_t - back, t - back)
         if tail_voiced:
+            self._wake_tail = after_wake
             self.mark_voiced()
             self.emit(VadStart(t=self.clock(), audio_t=self._last_voiced[0]))
         return tail_voiced
@@ -111,17 +129,26 @@ class TurnCapture:
         self.stt.feed(window, voiced)
         if voiced:
             self._last_voiced = (audio_t + self.window_s, t + self.window_s)
+            self._voiced_windows += 1
+        if self._wake_tail and self._voiced_windows >= WAKE_TAIL_WINDOWS:
+            self._wake_tail = False  # the request itself is being spoken
         if signal is Signal.SPEECH_START:
             self.speech_started = True
             self.emit(VadStart(t=self.clock(), audio_t=audio_t))
         elif signal is Signal.ASK_TURN and self.turn is not None:
+            if self._wake_tail:  # only the wake word's end was heard: wait for the request
+                self._rearm()
+                return None
             audio = to_float(np.concatenate(self._audio))
             self.turn_probability = await asyncio.to_thread(self.turn.probability_complete, audio)
             if self.turn_probability >= self.settings.smart_turn_threshold:
                 return self._end("smart-turn")
-        elif signal is Signal.ASK_TURN and self.turn is None:
-            pass
+        elif signal is Signal.ASK_TURN and self.turn is None and self._wake_tail:
+            self._rearm()
         elif signal is Signal.END_SILENCE:
+            if self._wake_tail:
+                self._rearm()
+                return None
             return self._end("max-silence")
         elif signal is Signal.END_LENGTH:
             return self._end("max-length")
@@ -131,6 +158,11 @@ class TurnCapture:
     def audio(self) -> Int16Array:
         """All audio of the turn so far (pre-roll included)."""
         return np.concatenate(self._audio) if self._audio else np.zeros(0, np.int16)
+
+    def _rearm(self) -> None:
+        self._wake_tail = False
+        self.endpointer.rearm()
+        self.speech_started = False
 
     def mark_voiced(self) -> None:
         """The caller knows speech is in progress (a barge-in confirmed it)."""

@@ -93,6 +93,14 @@ class Endpointer:
             return Signal.ASK_TURN  # asked before in this pause and told "not finished": ask again
         return Signal.NONE
 
+    def rearm(self) -> None:
+        """Back to waiting for speech (the speech so far did not count); the turn length runs on."""
+        self.in_speech = False
+        self.speech_started = False
+        self.silent_windows = 0
+        self.asked_at = -1
+        self.done = False
+
     @property
     def voiced(self) -> bool:
         return self.in_speech
