@@ -208,6 +208,24 @@ async def test_prepare_with_likely_words_sends_them_with_their_facts_and_skips_f
     assert "my sister is called Ana" in prepared.messages[-1].full_text()
 
 
+async def test_a_chain_prepares_the_llm_only_for_words_no_earlier_brain_claims(tmp_path: Path) -> None:
+    class Timers:
+        name = "classic"
+
+        def claims(self, request: BrainRequest) -> bool:
+            return "timer" in request.text
+
+        async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
+            yield TextDelta("Timer set.")
+
+    async with rig(tmp_path) as r:
+        chain = BrainChain([Timers(), r.brain])
+        await chain.prepare(r.request(""))  # listening began: the words are unknown
+        await chain.prepare(r.request("set a timer for 5 minutes"))  # the classic brain's
+        await chain.prepare(r.request("why is the sky blue"))
+    assert [m.messages[-1].text for m in r.llm.prepared] == ["", "why is the sky blue"]
+
+
 async def test_each_profile_has_its_own_memory(tmp_path: Path) -> None:
     async with rig(tmp_path, text("I don't know."), text("Ana.")) as r:
         said_back = said(await r.ask("Remember that my sister is called Ana", profile="sam"))

@@ -185,3 +185,15 @@ async def test_null_sink_is_fine_for_text(home) -> None:  # type: ignore[no-unty
     _, a, _ = home
     r = await a.ask_text("what is 2 plus 2", NullSink())
     assert "4" in reply(r)
+
+
+async def test_the_classic_brain_claims_what_it_can_do(home) -> None:  # type: ignore[no-untyped-def]
+    household, assistant, _ = home
+    chain = household.brain()
+    classic = next(b for b in chain.brains if b.name == "classic")
+
+    def claims(text: str) -> bool:
+        return bool(classic.claims(assistant._request(text)))
+
+    assert claims("set a timer for the pasta, 8 minutes") and claims("what time is it")
+    assert not claims("why is the sky blue") and not claims("tell me a joke about cats")

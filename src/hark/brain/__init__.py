@@ -1,6 +1,6 @@
 """Brains: what Hark understands and answers."""
 
-from .base import Action, Brain, BrainRequest, Intent, Preparing, ReplyPart, TextDelta, Unhandled
+from .base import Action, Brain, BrainRequest, Claiming, Intent, Preparing, ReplyPart, TextDelta, Unhandled
 from .chain import BrainChain
 from .clock import ClockBrain, NotYetBrain
 from .conversation import Conversation, Turn
@@ -10,6 +10,7 @@ __all__ = [
     "Brain",
     "BrainChain",
     "BrainRequest",
+    "Claiming",
     "ClockBrain",
     "Conversation",
     "Intent",

@@ -74,6 +74,14 @@ class Brain(Protocol):
 
 
 @runtime_checkable
+class Claiming(Protocol):
+    def claims(self, request: BrainRequest) -> bool:
+        """Whether this brain would answer ``request`` itself (cheap, no side effects): the
+        chain then prepares no brain after it."""
+        ...
+
+
+@runtime_checkable
 class Preparing(Protocol):
     async def prepare(self, request: BrainRequest) -> None:
         """Best-effort work ahead of ``request`` (``text`` empty or only likely); may be cancelled any time."""

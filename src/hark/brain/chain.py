@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from .base import Brain, BrainRequest, Preparing, ReplyPart, TextDelta, Unhandled
+from .base import Brain, BrainRequest, Claiming, Preparing, ReplyPart, TextDelta, Unhandled
 
 
 class BrainChain:
@@ -18,8 +18,11 @@ class BrainChain:
         self.last_brain: str | None = None
 
     async def prepare(self, request: BrainRequest) -> None:
-        """Let each brain that can get ahead of the request do so (in order, one at a time)."""
+        """Let each brain that can get ahead of the request do so (in order, one at a time),
+        up to the first that claims the likely words (the LLM need not read "what time is it")."""
         for brain in self.brains:
+            if request.text and isinstance(brain, Claiming) and brain.claims(request):
+                return
             if isinstance(brain, Preparing):
                 await brain.prepare(request)
 

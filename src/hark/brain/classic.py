@@ -73,6 +73,11 @@ class ClassicBrain:
         )
         """Shared with the generative brain: whichever brain asked gets the yes or no."""
 
+    def claims(self, request: BrainRequest) -> bool:
+        """The words map to an action here (a recognised intent with a tool or command)."""
+        understood = self.understanding.understand(request.text, request)
+        return understood is not None and understood.action is not None
+
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
         conv = request.conversation.id
         understood = self.understanding.understand(request.text, request)
