@@ -130,11 +130,17 @@ def test_context_notes_become_system_turns_before_the_words() -> None:
     assert CHATML.message_pieces(noted) == [
         "<|im_start|>system\n[Time: Sunday 10:00.]<|im_end|>\n",
         "<|im_start|>system\n[Facts: none.]<|im_end|>\n",
-        "<|im_start|>user\nWhat day is it?<|im_end|>\n",
+        "<|im_start|>user\n",
+        "What day is it?<|im_end|>\n",
     ]
-    # notes alone (the words are not known yet): no empty user turn
-    assert CHATML.message_pieces(Message("user", "", context=("[Time.]",))) == ["<|im_start|>system\n[Time.]<|im_end|>\n"]
-    assert CHATML.message_pieces(Message("user", "hi")) == ["<|im_start|>user\nhi<|im_end|>\n"]
+    # notes alone (the words are not known yet): everything up to where the words go
+    assert CHATML.message_pieces(Message("user", "", context=("[Time.]",))) == [
+        "<|im_start|>system\n[Time.]<|im_end|>\n",
+        "<|im_start|>user\n",
+    ]
+    assert "".join(CHATML.message_pieces(Message("user", "hi"))) == CHATML.message_piece(Message("user", "hi"))
+    result = Message("tool", tool_results=(ToolResult("c1", "Done."),))
+    assert "".join(CHATML.message_pieces(result)) == CHATML.message_piece(result)
 
 
 # -- the real model -----------------------------------------------------------------------------

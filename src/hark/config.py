@@ -104,7 +104,7 @@ class TtsSettings:
     voice: str = ""
     """Engine's voice; empty for its default (hibari: heart, piper: joe, espeak: en-us)."""
     speed: float = 1.0
-    first_clause_chars: int = 24
+    first_clause_chars: int = 20
     """The first segment is cut at a clause boundary once it has this many characters."""
 
     def validate(self) -> None:

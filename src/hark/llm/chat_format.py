@@ -121,10 +121,17 @@ class ChatFormat:
         return [self.header.format(role="system") + note + self.footer for note in message.context if note]
 
     def message_pieces(self, message: Message) -> list[str]:
-        """The context pieces, then the message itself (left out when it is only notes)."""
+        """The context pieces, then the message itself, its role header a piece of its own.
+
+        A user message that is only notes (the words are not known yet) ends with the
+        user header: everything up to the words can then be evaluated ahead of them.
+        """
         pieces = self.context_pieces(message)
+        header = self.header.format(role=self.tool_role if message.role == "tool" else message.role)
         if message.text or message.tool_uses or message.tool_results or not pieces:
-            pieces.append(self.message_piece(message))
+            pieces += [header, self.message_piece(message).removeprefix(header)]
+        elif message.role == "user":
+            pieces.append(header)
         return pieces
 
     def generation_piece(self) -> str:

@@ -192,7 +192,7 @@ class EmbeddedBackend:
         threads_batch: int | None = None,
         batch_tokens: int = 256,
         eval_chunk: int = 64,
-        prepare_chunk: int = 16,
+        prepare_chunk: int = 8,
         snapshots: int = 2,
         seed: int | None = None,
     ) -> None:

@@ -5,8 +5,9 @@ reply is known: at the end of the first sentence, or once it holds
 ``first_clause_chars`` characters at a clause mark (``,;:—``) or before a word
 that opens a clause ("and", "because", "which" ...), where a speaker could pause
 too; failing all that, once it reaches twice ``first_clause_chars``, before the
-last phrase-opening word ("with", "for", "in" ...) or else at a word boundary (the model writes ~70 tokens a second, so every 24 characters
-waited for cost ~85 ms). Synthesis time grows with the text, so a short first
+last phrase-opening word ("with", "for", "in" ...) or else at a word boundary
+(the embedded model writes ~70 tokens a second: every 20 characters waited for
+cost ~70 ms). Synthesis time grows with the text, so a short first
 segment also synthesises sooner. Later segments are whole sentences (long ones
 are cut at clauses), which sound better.
 """
