@@ -77,6 +77,19 @@ async def test_a_second_timer_with_the_same_name_is_refused(tmp_path: Path) -> N
         assert await _states(stack) == {"pasta": "running"}
 
 
+async def test_a_new_timer_replaces_a_ringing_one_of_the_same_name(tmp_path: Path) -> None:
+    async with open_stack(tmp_path / "hark.db") as stack:
+        first = await stack.call("timer_start", duration_s=60, name="pasta")
+        stack.clock.advance(60)
+        await stack.announcer.wait_for(1)  # it rings
+        again = await stack.call("timer_start", duration_s=480, name="pasta")
+        assert again.ok and again.speech == "Pasta timer set for 8 minutes."
+        assert ("kitchen", f"timer:{first.data['id']}") in stack.announcer.stopped  # the old one is silenced
+        async with stack.db.transaction() as session:
+            states = sorted((t.id, t.state) for t in (await session.scalars(select(Timer))).all())
+        assert states == [(first.data["id"], "done"), (again.data["id"], "running")]
+
+
 async def test_timers_belong_to_their_device(tmp_path: Path) -> None:
     async with open_stack(tmp_path / "hark.db") as stack:
         await stack.call("timer_start", duration_s=600, name="pasta")

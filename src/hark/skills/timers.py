@@ -138,15 +138,20 @@ class TimersSkill:
             return SkillResult(refusal, {"error": "impossible-duration"}, ok=False)
         now = utc(ctx.now())
         wanted = normalise_name(args.get("name"))
+        replaced: list[Timer] = []
         async with self.db.transaction() as session:
-            taken = {t.name for t in await self._active(session, ctx.device_id, (*_ACTIVE, "ringing"))}
-            if wanted and wanted in taken:
-                existing = next(t for t in await self._active(session, ctx.device_id) if t.name == wanted)
+            timers = await self._active(session, ctx.device_id, (*_ACTIVE, "ringing"))
+            same = [t for t in timers if wanted and t.name == wanted]
+            if existing := next((t for t in same if t.state in _ACTIVE), None):
                 return SkillResult(
                     f"You already have a {wanted} timer. {_describe(existing, now)}",
                     {"error": "duplicate-name", "id": existing.id},
                     ok=False,
                 )
+            for timer in same:  # a finished timer of that name, still ringing: the new one replaces it
+                timer.state = "done"
+                replaced.append(timer)
+            taken = {t.name for t in timers if t not in replaced}
             name = wanted or self._unnamed(spoken.timer_label(seconds), taken)
             timer = Timer(
                 device_id=ctx.device_id,
@@ -159,6 +164,8 @@ class TimersSkill:
             )
             session.add(timer)
             await session.flush()
+        for old in replaced:
+            await self.scheduler.stop_ringing(old.device_id, f"timer:{old.id}")
         self.scheduler.schedule("timer", timer.id, timer.ends_at)
         what = f"{name.capitalize()} timer" if wanted else "Timer"
         return SkillResult(
