@@ -53,6 +53,11 @@ class TurnSettings:
     vad_threshold: float = 0.5
     speculative_pause_ms: int = 96
     """Silence after which a speculative transcript is started (it is thrown away if speech resumes)."""
+    partial_interval_s: float = 0.0
+    """Live partial transcripts (``stt-partial`` events) every this many seconds of speech; 0: none.
+    Each costs a full decode, and one still running when the user stops delays the final
+    transcript (it cannot be interrupted): measured up to ~250 ms, about 1 turn in 12. Turn on
+    for a display that shows the words as they are spoken."""
     pause_ms: int = 192
     """Silence after which Smart Turn is asked whether the turn is complete."""
     max_silence_ms: int = 1200
@@ -73,6 +78,7 @@ class TurnSettings:
         _range("turn.vad_threshold", self.vad_threshold, 0.05, 0.95)
         _range("turn.smart_turn_threshold", self.smart_turn_threshold, 0.01, 0.99)
         _range("turn.speculative_pause_ms", self.speculative_pause_ms, 32, 2000)
+        _range("turn.partial_interval_s", self.partial_interval_s, 0, 30)
         _range("turn.pause_ms", self.pause_ms, 32, 3000)
         _range("turn.max_silence_ms", self.max_silence_ms, self.pause_ms, 10000)
         _range("turn.barge_in_ms", self.barge_in_ms, 32, 2000)

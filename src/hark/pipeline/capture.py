@@ -64,6 +64,7 @@ class TurnCapture:
         self.stt = SpeculativeStt(
             stt,
             pause_ms=settings.speculative_pause_ms,
+            partial_interval_s=settings.partial_interval_s,
             on_partial=lambda text, speculative: emit(SttPartial(t=clock(), text=text, speculative=speculative)),
         )
         self._audio: list[Int16Array] = []
