@@ -16,6 +16,7 @@ from hark.events import (
     ErrorEvent,
     PlaybackEnd,
     Stage,
+    SttPartial,
     TtsEnd,
     VadEnd,
 )
@@ -98,6 +99,9 @@ async def test_trace_has_every_stage_in_order_with_monotonic_times(settings, eng
     # the end of speech is inside the file's speech (0.8 s of silence, ~2.3 s of speech)
     assert 2.0 < vad_end.speech_end_audio_t < 3.6
     assert set(r.trace.timings_ms()) >= {"end_of_turn", "transcript", "first_reply_text", "first_audio"}
+    # only decodes at pauses: no live partials by default (turn.partial_interval_s = 0)
+    partials = [e for e in r.trace.events if isinstance(e, SttPartial)]
+    assert all(p.speculative for p in partials) and len(partials) <= 2
 
 
 async def test_spoken_reply_says_the_answer(settings, engines, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
