@@ -24,8 +24,8 @@ def recognizer() -> IntentRecognizer:
 
 
 def call(recognizer: IntentRecognizer, text: str) -> ToolCall | BrainCommand | None:
-    match = recognizer.recognize(text)
-    return None if match is None else to_tool_call(match, NOW)
+    """As the classic brain reads a sentence: the first reading that maps to an action."""
+    return first_tool_call(recognizer.candidates(text), NOW)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,10 @@ def call(recognizer: IntentRecognizer, text: str) -> ToolCall | BrainCommand | N
         ("how long is left on the pasta timer", "timer_status", {"name": "pasta"}),
         ("add 2 minutes to the pasta timer", "timer_adjust", {"delta_s": 120, "name": "pasta"}),
         ("take 30 seconds off the timer", "timer_adjust", {"delta_s": -30}),
+        # the best reading (cancel a timer named "2 minutes from the pizza") does not parse: its family's next does
+        ("remove 2 minutes from the pizza timer", "timer_adjust", {"delta_s": -120, "name": "pizza"}),
+        ("delete bananas from the grocery list", "list_remove", {"list": "shopping", "item": "bananas"}),
+        ("calculate 3 to the power of 4", "calculate", {"expression": "3 ^ 4"}),
         ("cancel all timers", "timer_cancel", {"all": True}),
         ("wake me up at 7", "alarm_set", {"time": "07:00"}),
         (

@@ -106,13 +106,17 @@ class IntentRecognizer:
         best = min(results, key=_rank, default=None)
         return None if best is None else _to_match(best, cleaned)
 
-    def candidates(self, text: str, *, area: str | None = None, limit: int = 4) -> list[IntentMatch]:
-        """The best match and other readings *of the same intent*, best first (at most ``limit``).
+    def candidates(self, text: str, *, area: str | None = None, limit: int = 6) -> list[IntentMatch]:
+        """The best match and other readings *of the same family of intents*, best first
+        (at most ``limit``).
 
         "set a timer for 20 minutes called laundry" reads as duration "20 minutes called
         laundry" (one wildcard, ranked first) or duration + name; the mapping takes the first
-        reading whose slots parse (:func:`hark.nlu.mapping.first_tool_call`). Other intents
-        are never offered: a sentence that failed as a timer must not become a list item.
+        reading whose slots parse (:func:`hark.nlu.mapping.first_tool_call`). A family is
+        the intents of one skill ("remove 2 minutes from the pizza timer" reads first as
+        cancelling a timer named "2 minutes from the pizza", which does not parse, then as
+        taking time off it). Other families are never offered: a sentence that failed as a
+        timer must not become a list item.
         """
         cleaned = _clean(text)
         if not cleaned:
@@ -126,10 +130,10 @@ class IntentRecognizer:
         )
         if not results:
             return []
-        first = results[0].intent.name
+        family = _family(results[0].intent.name)
         out: list[IntentMatch] = []
         for result in results:
-            if result.intent.name != first:
+            if _family(result.intent.name) != family:
                 continue
             match = _to_match(result, cleaned)
             if match not in out:
@@ -137,6 +141,17 @@ class IntentRecognizer:
             if len(out) >= limit:
                 break
         return out
+
+
+_FAMILIES = ("Timer", "List", "Alarm", "Reminder")
+_CALC = frozenset({"HarkCalculate", "HarkConvert"})
+
+
+def _family(intent: str) -> str:
+    """The skill an intent belongs to: timers, lists, alarms, reminders, arithmetic; else itself."""
+    if intent in _CALC:
+        return "Calc"
+    return next((f for f in _FAMILIES if f in intent), intent)
 
 
 def _rank(result: RecognizeResult) -> tuple[int, int, int, int, int, str]:
