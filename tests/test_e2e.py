@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from hark.audio import NullSink, WavFileSink, array_source, read_wav, to_float
@@ -197,17 +198,19 @@ async def test_wake_word_alone_then_silence_is_abandoned(settings, engines) -> N
     assert results[0].reply is None
 
 
+def trimmed(text: str) -> np.ndarray:
+    """``text`` said by hibari, without the silence the synthesiser pads it with."""
+    from bench.voices import hibari
+
+    x = hibari(text)
+    loud = np.flatnonzero(np.abs(x) > 300)
+    return np.asarray(x[loud[0] : loud[-1] + 1])
+
+
 async def test_a_pause_after_the_wake_word_does_not_end_the_turn(settings, engines) -> None:  # type: ignore[no-untyped-def]
     """ "Hey Jarvis ... what time is it?": the wake word alone is a complete sentence to Smart Turn,
     but the request is what comes after it."""
-    import numpy as np
-
-    from bench.voices import hibari, silence
-
-    def trimmed(text: str) -> np.ndarray:
-        x = hibari(text)
-        loud = np.flatnonzero(np.abs(x) > 300)
-        return x[loud[0] : loud[-1] + 1]
+    from bench.voices import silence
 
     eager = settings.replace(turn={"smart_turn_threshold": 0.01})  # every pause it is asked about ends the turn
     samples = np.concatenate(
@@ -229,14 +232,7 @@ async def test_brain_chain_order_is_respected(settings, engines) -> None:  # typ
 
 async def test_speech_resuming_right_after_a_pause_continues_the_turn(settings, engines, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A pause mistaken for the end of the turn: the user goes on, and is heard as one request."""
-    import numpy as np
-
-    from bench.voices import hibari, silence
-
-    def trimmed(text: str) -> np.ndarray:  # the synthesiser pads its output with silence
-        x = hibari(text)
-        loud = np.flatnonzero(np.abs(x) > 300)
-        return x[loud[0] : loud[-1] + 1]
+    from bench.voices import silence
 
     eager = settings.replace(turn={"smart_turn_threshold": 0.01})  # every pause ends the turn
     samples = np.concatenate(
