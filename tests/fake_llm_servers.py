@@ -40,12 +40,16 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import socket
 import threading
 import time
 from collections import deque
 from typing import Any, Self
 
+import pytest
 from aiohttp import web
+
+from hark.llm.base import LlmBackend, LlmError, LlmEvent, LlmRequest
 
 ANTHROPIC_ERROR_TYPES = {
     400: "invalid_request_error",
@@ -577,3 +581,32 @@ class FakeOpenAI(_FakeServer):
             }
             events = [*events[: reply.stream_error_after], _sse(None, error)]
         return events
+
+
+# -- helpers for the backend tests ----------------------------------------------------------------
+
+
+async def collect(llm: LlmBackend, request: LlmRequest) -> list[LlmEvent]:
+    """Every event of one stream."""
+    return [event async for event in llm.stream(request)]
+
+
+async def collect_until_error(llm: LlmBackend, request: LlmRequest) -> tuple[list[LlmEvent], LlmError]:
+    """The events a stream gave before the :class:`LlmError` it must end with."""
+    events: list[LlmEvent] = []
+
+    async def drain() -> None:
+        async for event in llm.stream(request):
+            events.append(event)
+
+    with pytest.raises(LlmError) as info:
+        await drain()
+    return events, info.value
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -14,8 +13,6 @@ from hark.llm.anthropic_backend import DEFAULT_MODEL, AnthropicBackend, convert_
 from hark.llm.base import (
     Finished,
     LlmBackend,
-    LlmError,
-    LlmEvent,
     LlmRequest,
     Message,
     TextChunk,
@@ -24,7 +21,7 @@ from hark.llm.base import (
     ToolSpec,
     ToolUse,
 )
-from tests.fake_llm_servers import FakeAnthropic, Reply, ToolCall
+from tests.fake_llm_servers import FakeAnthropic, Reply, ToolCall, closed_port, collect, collect_until_error
 
 KEY = "sk-ant-api03-SECRET-do-not-print-0123456789"
 SYSTEM = "You are Hark, a helpful voice assistant. Answer in one or two short sentences."
@@ -54,29 +51,6 @@ async def backend(server: FakeAnthropic) -> AsyncIterator[AnthropicBackend]:
     llm = AnthropicBackend(KEY, base_url=server.url, timeout_s=2.0)
     yield llm
     await llm.aclose()
-
-
-async def collect(llm: AnthropicBackend, request: LlmRequest) -> list[LlmEvent]:
-    return [event async for event in llm.stream(request)]
-
-
-async def collect_until_error(llm: AnthropicBackend, request: LlmRequest) -> tuple[list[LlmEvent], LlmError]:
-    events: list[LlmEvent] = []
-
-    async def drain() -> None:
-        async for event in llm.stream(request):
-            events.append(event)
-
-    with pytest.raises(LlmError) as info:
-        await drain()
-    return events, info.value
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # -- streaming ----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,8 +12,6 @@ import pytest
 from hark.llm.base import (
     Finished,
     LlmBackend,
-    LlmError,
-    LlmEvent,
     LlmRequest,
     Message,
     TextChunk,
@@ -24,7 +21,7 @@ from hark.llm.base import (
     ToolUse,
 )
 from hark.llm.openai_backend import OpenAIBackend
-from tests.fake_llm_servers import FakeOpenAI, Reply, ToolCall
+from tests.fake_llm_servers import FakeOpenAI, Reply, ToolCall, closed_port, collect, collect_until_error
 
 KEY = "sk-proj-SECRET-do-not-print-0123456789"
 MODEL = "gpt-4o-mini"
@@ -55,29 +52,6 @@ async def backend(server: FakeOpenAI) -> AsyncIterator[OpenAIBackend]:
     llm = OpenAIBackend(KEY, MODEL, base_url=server.base_url, timeout_s=2.0)
     yield llm
     await llm.aclose()
-
-
-async def collect(llm: OpenAIBackend, request: LlmRequest) -> list[LlmEvent]:
-    return [event async for event in llm.stream(request)]
-
-
-async def collect_until_error(llm: OpenAIBackend, request: LlmRequest) -> tuple[list[LlmEvent], LlmError]:
-    events: list[LlmEvent] = []
-
-    async def drain() -> None:
-        async for event in llm.stream(request):
-            events.append(event)
-
-    with pytest.raises(LlmError) as info:
-        await drain()
-    return events, info.value
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # -- streaming ----------------------------------------------------------------------------------
