@@ -75,6 +75,7 @@ from typing import Any
 
 from ..config import LlmSettings
 from ..errors import EngineLoadError
+from . import native
 from .base import Finished, LlmError, LlmEvent, LlmRequest, Message, TextChunk, ToolCallChunk
 from .chat_format import ChatFormat, ToolCallParser, detect_format
 
@@ -283,10 +284,13 @@ class EmbeddedBackend:
             return self._llm
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         t0 = time.perf_counter()
+        # Proven to run on this CPU in a child process first (once per CPU), then the CPU variant
+        # that ran there is loaded here: a crash on an instruction the CPU lacks stays in the child.
+        native.prepare(self.model_path, on_crash=lambda r: log.warning("llama.cpp %s: %s", r.variant, r.reason()))
         try:
             from llama_cpp import LLAMA_DEFAULT_SEED, Llama
         except ImportError as exc:
-            raise EngineLoadError(f"llama-cpp-python is not installed (pip install llama-cpp-python): {exc}") from exc
+            raise EngineLoadError(f"llama-cpp-python is not installed (run scripts/setup): {exc}") from exc
         try:
             llm = Llama(
                 str(self.model_path),
