@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hark.scheduler import Scheduler
+from hark.skills.base import ToolArgumentError
 from hark.store import Alarm, Database, Reminder, Timer
 from hark.store.recurrence import next_occurrence
 from tests.storefakes import PARIS, FakeClock, RecordingAnnouncer, open_stack, sqlite_url
@@ -84,7 +85,8 @@ async def test_a_daily_alarm_keeps_its_local_time_across_dst(tmp_path: Path) -> 
 
 async def test_alarm_refusals(tmp_path: Path) -> None:
     async with open_stack(tmp_path / "hark.db") as stack:
-        assert not (await stack.call("alarm_set", time="25:00")).ok
+        with pytest.raises(ToolArgumentError, match=r"^arguments.time: '25:00' does not match the pattern"):
+            await stack.call("alarm_set", time="25:00")
         past = await stack.call("alarm_set", time="07:00", date="2025-03-12")
         assert not past.ok and past.speech == "That time has already passed."
         both = await stack.call("alarm_set", time="07:00", date="2025-03-20", days=["mon"])

@@ -11,9 +11,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench.intents import CORPUS_DIR, load_corpus
+from hark.brain.memory import MemorySkill
+from hark.config import WeatherSettings
 from hark.nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call, to_tool_call
-from hark.nlu.mapping import normalize_list_name
+from hark.nlu.mapping import _HANDLERS, normalize_list_name
+from hark.nlu.recognizer import INTENT_SKILLS, _family
 from hark.nlu.types import IntentMatch
+from hark.skills.alarms import AlarmsSkill
+from hark.skills.calc import CalcSkill
+from hark.skills.clock import ClockSkill
+from hark.skills.lists import ListsSkill
+from hark.skills.media import MediaSkill
+from hark.skills.reminders import RemindersSkill
+from hark.skills.smarthome import SmartHomeSkill
+from hark.skills.timers import TimersSkill
+from hark.skills.weather import WeatherSkill
 
 NOW = dt.datetime(2025, 3, 14, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))  # Friday 15:00
 
@@ -243,3 +256,78 @@ def test_other_readings_of_the_same_intent(recognizer: IntentRecognizer) -> None
     assert first_tool_call(recognizer.candidates("remove 2 minutes from the pizza timer"), NOW) != ToolCall(
         "timer_cancel", {"name": "2 minutes from the pizza"}
     )
+
+
+# --- families: the readings candidates() offers are of one skill --------------------------------------
+
+LIST_INTENTS = (
+    "HassShoppingListAddItem", "HassShoppingListCompleteItem", "HassListAddItem", "HassListRemoveItem",
+    "HassListCompleteItem", "HarkListRead", "HarkListClear",
+)  # fmt: skip
+
+
+def tool_skills() -> dict[str, str]:
+    """Tool -> the name of the skill offering it (the skills as the household builds them; a tool's
+    schema never needs the store, the scheduler or a hub, so those are left out)."""
+    skills = [
+        TimersSkill(None, None),  # type: ignore[arg-type]
+        AlarmsSkill(None, None),  # type: ignore[arg-type]
+        RemindersSkill(None, None),  # type: ignore[arg-type]
+        ListsSkill(None),  # type: ignore[arg-type]
+        ClockSkill(None),
+        WeatherSkill(WeatherSettings()),
+        CalcSkill(),
+        MemorySkill(None),  # type: ignore[arg-type]
+        MediaSkill(lambda _: None),
+        SmartHomeSkill(None, None),
+    ]
+    return {tool.name: skill.name for skill in skills for tool in skill.tools}
+
+
+def test_family_is_the_skill_not_a_word_in_the_name() -> None:
+    assert _family("HarkAlarmList") == "alarms"
+    assert _family("HarkReminderList") == "reminders"
+    assert {_family(i) for i in LIST_INTENTS} == {"lists"}
+    assert {_family(i) for i in ("HassStartTimer", "HassCancelAllTimers", "HassTimerStatus")} == {"timers"}
+    assert {_family(i) for i in ("HarkCalculate", "HarkConvert")} == {"calc"}
+    # brain commands and intents the mapping ignores are each a family of their own
+    assert _family("HarkYes") == "HarkYes" != _family("HarkNo")
+    assert _family("HassVacuumStart") == "HassVacuumStart"
+
+
+def test_family_table_agrees_with_the_mapping(recognizer: IntentRecognizer) -> None:
+    skills = tool_skills()
+    assert set(INTENT_SKILLS.values()) <= set(skills.values())
+    assert set(INTENT_SKILLS) <= set(_HANDLERS) and set(INTENT_SKILLS) <= recognizer.intent_names
+    for intent in set(_HANDLERS) - set(INTENT_SKILLS):  # only brain commands are in no skill
+        assert isinstance(to_tool_call(IntentMatch(intent, {}, "", "hark:commands"), NOW), BrainCommand), intent
+    # every reading that becomes a tool call in the corpus is of the skill that offers the tool
+    seen = set()
+    for text, _, _ in load_corpus(CORPUS_DIR / "en.tsv"):
+        matches = recognizer.candidates(text)
+        assert len({_family(m.intent) for m in matches}) <= 1, (text, [m.intent for m in matches])
+        for match in matches:
+            result = to_tool_call(match, NOW)
+            if isinstance(result, ToolCall):
+                assert INTENT_SKILLS.get(match.intent) == skills[result.tool], (text, match.intent, result.tool)
+                seen.add(match.intent)
+                break
+    assert {"HarkAlarmList", "HarkReminderList", "HarkListRead", "HassStartTimer"} <= seen
+
+
+def test_candidates_of_an_alarm_or_reminder_never_include_a_list(tmp_path: Path) -> None:
+    # a template that makes "show me my alarms" a list too ("alarms" as a list name)
+    (tmp_path / "lists.yaml").write_text(
+        'language: en\nintents:\n  HarkListRead:\n    data:\n      - sentences:\n          - "show me my {hark_list:name}"\n',
+        encoding="utf-8",
+    )
+    rec = IntentRecognizer("en", extra_sentences_dir=tmp_path)
+    assert [m.intent for m in rec.candidates("show me my shopping")] == ["HarkListRead"]
+    for text, intent, tool in (
+        ("show me my alarms", "HarkAlarmList", "alarm_list"),
+        ("show me my reminders", "HarkReminderList", "reminder_list"),
+    ):
+        matches = rec.candidates(text)
+        assert matches and matches[0].intent == intent
+        assert [m.intent for m in matches if m.intent in LIST_INTENTS] == []
+        assert first_tool_call(matches, NOW) == ToolCall(tool, {})

@@ -18,13 +18,15 @@ Two bits of state live per conversation:
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..errors import HarkError
+from ..nlu.spoken import readings
 from ..nlu.types import BrainCommand, ToolCall
-from ..skills.base import SkillContext
+from ..skills.base import SkillContext, ToolArgumentError
 from ..skills.registry import SkillRegistry
 from ..skills.timers import duration_refusal
 from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
@@ -75,12 +77,24 @@ class ClassicBrain:
 
     def claims(self, request: BrainRequest) -> bool:
         """The words map to an action here (a recognised intent with a tool or command)."""
-        understood = self.understanding.understand(request.text, request)
+        understood = self.understand(request)
         return understood is not None and understood.action is not None
+
+    def understand(self, request: BrainRequest) -> Understood | None:
+        """The first reading of the words (:func:`hark.nlu.spoken.readings`: as heard, without
+        fillers and politeness, the last clause) that maps to an action; else what the first
+        recognised reading was, for the trace."""
+        first: Understood | None = None
+        for text in readings(request.text):
+            understood = self.understanding.understand(text, request)
+            if understood is not None and understood.action is not None:
+                return understood
+            first = first or understood
+        return first
 
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
         conv = request.conversation.id
-        understood = self.understanding.understand(request.text, request)
+        understood = self.understand(request)
         action = understood.action if understood else None
         is_answer = isinstance(action, BrainCommand) and action.command in ("yes", "no")
         owner = self.confirmations.owner(conv)
@@ -142,6 +156,9 @@ class ClassicBrain:
             return
         try:
             result = await self.registry.call(call.tool, call.arguments, ctx)
+        except ToolArgumentError as exc:  # the schema's wording is for a model; a person hears what was unusable
+            yield TextDelta(argument_refusal(str(exc)))
+            return
         except HarkError as exc:  # skill refusals, unreachable services, storage failures: all spoken
             yield TextDelta(exc.message if exc.code != "storage-failed" else "Sorry, I couldn't save that.")
             return
@@ -154,3 +171,13 @@ class ClassicBrain:
         if result.ok:
             yield Action(call.tool, dict(call.arguments))
         yield TextDelta(result.speech)
+
+
+def argument_refusal(reason: str) -> str:
+    """A spoken refusal for a :class:`ToolArgumentError`: "arguments.time: '25:00' does not match..."
+    becomes "Sorry, I couldn't use that time."."""
+    m = re.match(r"arguments\.([a-z_]+)", reason)
+    if m is None:
+        return "Sorry, I couldn't do that."
+    name = re.sub(r"_(s|ms|id)$", "", m.group(1)).replace("_", " ")
+    return f"Sorry, I couldn't use that {name}."

@@ -143,15 +143,42 @@ class IntentRecognizer:
         return out
 
 
-_FAMILIES = ("Timer", "List", "Alarm", "Reminder")
-_CALC = frozenset({"HarkCalculate", "HarkConvert"})
+_SKILL_INTENTS: dict[str, tuple[str, ...]] = {
+    "timers": (
+        "HassStartTimer", "HassCancelTimer", "HassCancelAllTimers", "HassTimerStatus", "HassPauseTimer",
+        "HassUnpauseTimer", "HassIncreaseTimer", "HassDecreaseTimer",
+    ),
+    "alarms": ("HarkAlarmSet", "HarkAlarmList", "HarkAlarmCancel"),
+    "reminders": ("HarkReminderSet", "HarkReminderList", "HarkReminderCancel"),
+    "lists": (
+        "HassShoppingListAddItem", "HassShoppingListCompleteItem", "HassListAddItem", "HassListRemoveItem",
+        "HassListCompleteItem", "HarkListRead", "HarkListClear",
+    ),
+    "clock": ("HassGetCurrentTime", "HarkTimeIn", "HassGetCurrentDate", "HarkDate"),
+    "weather": ("HassGetWeather", "HarkWeather"),
+    "media": (
+        "HassSetVolume", "HassSetVolumeRelative", "HarkVolumeUp", "HarkVolumeDown", "HassMediaPause",
+        "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HarkMediaStop",
+    ),
+    "smarthome": (
+        "HassTurnOn", "HassTurnOff", "HassLightSet", "HassClimateSetTemperature", "HassSetPosition",
+        "HassGetState", "HassClimateGetTemperature",
+    ),
+    "calc": ("HarkCalculate", "HarkConvert"),
+}  # fmt: skip
+
+INTENT_SKILLS: dict[str, str] = {intent: skill for skill, intents in _SKILL_INTENTS.items() for intent in intents}
+"""Intent -> the skill (:attr:`hark.skills.base.Skill.name`) whose tools
+:mod:`hark.nlu.mapping` calls for it. Every intent the mapping turns into a tool call is
+here (a test holds the two together); brain commands (stop, yes, no) and intents the
+mapping ignores are in no skill."""
 
 
 def _family(intent: str) -> str:
-    """The skill an intent belongs to: timers, lists, alarms, reminders, arithmetic; else itself."""
-    if intent in _CALC:
-        return "Calc"
-    return next((f for f in _FAMILIES if f in intent), intent)
+    """The skill an intent belongs to (:data:`INTENT_SKILLS`); an intent of no skill is a family of its own.
+
+    An explicit table, not a match on the name: "HarkAlarmList" is an alarm intent, not a list one."""
+    return INTENT_SKILLS.get(intent, intent)
 
 
 def _rank(result: RecognizeResult) -> tuple[int, int, int, int, int, str]:
