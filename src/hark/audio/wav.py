@@ -4,10 +4,16 @@ Reads RIFF/WAVE with integer PCM (8, 16, 24, 32 bit) or IEEE float (32, 64 bit),
 any channel count and rate, and returns 16 kHz mono int16. Anything else (not a
 WAV, compressed formats, no data, a file cut short) raises AudioFormatError
 saying what is wrong.
+
+A data chunk whose header announces fewer bytes than follow it (a recorder that
+was stopped before it fixed its header, audio appended later) is read to the
+end of the file, with one warning saying so; chunks that follow the audio
+(``LIST``, ``id3 ``...) are recognised and left alone.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 import wave
 from pathlib import Path
@@ -23,6 +29,19 @@ _PCM = 1
 _FLOAT = 3
 _EXTENSIBLE = 0xFFFE
 _STREAMING_SIZE = 0x7FFF0000
+
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, int, int]] = set()
+
+
+def _only_chunks(blob: bytes, pos: int) -> bool:
+    """Whether ``blob[pos:]`` is well-formed RIFF chunks (or nothing, or a few pad bytes)."""
+    while pos + 8 <= len(blob):
+        cid, size = struct.unpack("<4sI", blob[pos : pos + 8])
+        if not all(32 <= b < 127 for b in cid) or pos + 8 + size > len(blob):
+            return False
+        pos += 8 + size + (size & 1)
+    return not any(blob[pos:])
 
 
 def _decode(data: bytes, fmt: int, bits: int) -> npt.NDArray[np.float32]:
@@ -86,6 +105,17 @@ def parse_wav(blob: bytes, name: str = "audio") -> tuple[Int16Array, int]:
                     f"{name}: truncated: the data chunk announces {size} bytes but the file holds {len(body)}"
                 )
             data = body
+            if not _only_chunks(blob, pos + 8 + size + (size & 1)):
+                data = blob[pos + 8 :]  # more audio than the header says: use it all, and say so
+                if (name, size, len(data)) not in _warned:
+                    _warned.add((name, size, len(data)))
+                    log.warning(
+                        "%s: the WAV header says %d bytes of audio but the file holds %d; using all %d",
+                        name,
+                        size,
+                        len(data),
+                        len(data),
+                    )
             break
         pos += 8 + size + (size & 1)
     if fmt is None:

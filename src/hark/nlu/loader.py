@@ -19,12 +19,15 @@ from typing import Any
 import home_assistant_intents
 import yaml
 
+from ..errors import ConfigError
+
 SENTENCES_DIR = Path(__file__).resolve().parent / "sentences"
 SOURCE_KEY = "hark_source"
 
 
-class UnknownLanguageError(ValueError):
-    """Neither the library nor Hark has sentences for the language."""
+class UnknownLanguageError(ConfigError, ValueError):
+    """Neither the library nor Hark has sentences for the language (a ``config-invalid`` error
+    naming ``classic.language``, so a start refuses it in one line)."""
 
 
 def library_data(language: str) -> dict[str, Any] | None:
@@ -67,7 +70,10 @@ def load_sentence_data(language: str, extra_dir: str | Path | None = None) -> di
     data = library_data(language)
     files = template_files(language, extra_dir)
     if data is None and not files:
-        raise UnknownLanguageError(f"no sentences for language {language!r}")
+        raise UnknownLanguageError(
+            f"classic.language: no sentences for language {language!r}; "
+            f"home-assistant-intents has {', '.join(home_assistant_intents.get_languages()[:12])}, ..."
+        )
     merged: dict[str, Any] = data or {"language": language, "intents": {}}
     for source, path in files:
         merge_templates(merged, source, _read_yaml(path))

@@ -6,7 +6,7 @@ Alembic migrations in ``migrations/``; :meth:`Database.open` applies them.
 """
 
 from .db import Database
-from .errors import StorageError
+from .errors import StorageError, StorageFullError
 from .models import Alarm, Base, ListItem, Reminder, Timer, TurnLog
 
-__all__ = ["Alarm", "Base", "Database", "ListItem", "Reminder", "StorageError", "Timer", "TurnLog"]
+__all__ = ["Alarm", "Base", "Database", "ListItem", "Reminder", "StorageError", "StorageFullError", "Timer", "TurnLog"]

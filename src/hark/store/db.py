@@ -17,27 +17,47 @@ service that must survive ``kill -9`` and power cuts:
 
 Any other URL (``postgresql+asyncpg://...``) gets none of that and just works.
 Every database failure leaves :meth:`Database.transaction` as a
-:class:`StorageError` after the transaction was rolled back.
+:class:`StorageError` after the transaction was rolled back;
+:class:`StorageFullError` (``storage-full``) when the disk is full (SQLITE_FULL,
+ENOSPC, or an I/O error on a disk with no room left, which is how a full disk
+usually shows up with WAL).
+
+A database that could not be opened because the disk was full is opened again
+on its next use, so a long-running Hark recovers once there is room
+(:meth:`Database.on_open` runs what was waiting for it, such as the scheduler).
+Errors are raised, not logged: whoever handles one decides whether to print it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InvalidRequestError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .errors import StorageError
+from ..errors import ConfigError
+from .errors import StorageError, StorageFullError
 from .models import TurnLog
 
 if TYPE_CHECKING:
@@ -59,6 +79,14 @@ _CAUSES = (
     ("malformed", "the database file is damaged"),
     ("not a database", "the file is not a Hark database"),
 )
+
+_FULL_NEEDLES = ("database or disk is full", "no space left on device", "disk full", "disk quota exceeded")
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+FULL_BELOW_BYTES = 1 << 20
+"""An I/O error on a file system with less room than this is a full disk (SQLite reports a
+full disk as ``disk I/O error`` when it cannot grow the WAL index or the WAL file)."""
+
+StorageHook = Callable[[], Awaitable[None]]
 
 
 def _utcnow() -> dt.datetime:
@@ -85,6 +113,12 @@ class Database:
         self.clock = clock
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._reopen = False
+        """The last open failed because the disk was full: open again on the next use."""
+        self._waiting: list[StorageHook] = []
+        self.on_error: Callable[[StorageError], None] | None = None
+        """Told of every failed transaction (except the turn log's), before it is raised:
+        the CLI uses it to list storage failures among a turn's errors."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
@@ -92,12 +126,39 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return make_url(self.url).get_backend_name() == "sqlite"
+        try:
+            return make_url(self.url).get_backend_name() == "sqlite"
+        except ArgumentError:
+            return False
 
     @property
     def display_url(self) -> str:
         """The URL without its password, for messages."""
-        return make_url(self.url).render_as_string(hide_password=True)
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except ArgumentError:
+            from ..config import _hide_password
+
+            return _hide_password(self.url)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None (another database, in memory, or a ``file:`` URI)."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.url).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database).expanduser()
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
+
+    def on_open(self, hook: StorageHook) -> None:
+        """Run ``hook`` once the database is open: now if it is, else after the late open
+        that follows a full disk (a failing hook is tried again on the next use)."""
+        self._waiting.append(hook)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -111,7 +172,7 @@ class Database:
             return
         if self.is_sqlite:
             self._make_parent_dir()
-        engine = create_async_engine(self.url)
+        engine = self._create_engine()
         if self.is_sqlite:
             self._tune_sqlite(engine)
         try:
@@ -119,15 +180,20 @@ class Database:
                 await connection.run_sync(_upgrade_to_head)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
-            raise self._error(exc, "open") from exc
+            error = self._error(exc, "open")
+            self._reopen = isinstance(error, StorageFullError)
+            raise error from exc
         except BaseException:
             await engine.dispose()
             raise
+        self._reopen = False
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         log.info("database open: %s", self.display_url)
 
     async def close(self) -> None:
+        self._reopen = False
+        self._waiting.clear()
         engine, self._engine, self._sessions = self._engine, None, None
         if engine is not None:
             await engine.dispose()
@@ -140,20 +206,48 @@ class Database:
         await self.close()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, report: bool = True) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed when the block ends, rolled back
-        if it raises. Database failures come out as :class:`StorageError`."""
-        if self._sessions is None:
-            raise StorageError("the database is not open")
+        if it raises. Database failures come out as :class:`StorageError`
+        (:class:`StorageFullError` when the disk is full), and ``on_error`` hears of them
+        unless ``report`` is false."""
+        try:
+            await self._ready()
+        except StorageError as exc:
+            if report and self.on_error is not None:
+                self.on_error(exc)
+            raise
+        assert self._sessions is not None
         try:
             async with self._sessions() as session, session.begin():
                 yield session
         except StatementError as exc:
             if not isinstance(exc, DBAPIError) and exc.orig is not None and not isinstance(exc.orig, OSError):
                 raise  # a bad value (naive datetime...) is a bug, not a storage failure
-            raise self._error(exc, "write") from exc
+            raise self._failed(exc, report) from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise self._error(exc, "write") from exc
+            raise self._failed(exc, report) from exc
+
+    async def _ready(self) -> None:
+        """Open again after a full disk; run what waited for the open."""
+        if self._sessions is None:
+            if not self._reopen:
+                raise StorageError("the database is not open")
+            await self.open()
+            log.warning("the database %s is usable again", self.display_url, extra={"turn_error": False})
+        while self._waiting:
+            hook = self._waiting.pop(0)
+            try:
+                await hook()
+            except BaseException:
+                self._waiting.insert(0, hook)
+                raise
+
+    def _failed(self, exc: BaseException, report: bool) -> StorageError:
+        error = self._error(exc, "write")
+        if report and self.on_error is not None:
+            self.on_error(error)
+        return error
 
     async def log_turn(
         self,
@@ -176,12 +270,24 @@ class Database:
             reply=reply,
             brain=brain,
         )
-        async with self.transaction() as session:
+        async with self.transaction(report=False) as session:  # the caller says whether it matters
             session.add(row)
             await session.flush()
             return row.id
 
     # -- internals --------------------------------------------------------------
+
+    def _create_engine(self) -> AsyncEngine:
+        try:
+            return create_async_engine(self.url)
+        except (ArgumentError, NoSuchModuleError, InvalidRequestError, ImportError) as exc:
+            from ..config import check_database_url
+
+            try:  # the same words as `hark config check`
+                check_database_url(self.url)
+            except ConfigError as config_error:
+                raise config_error from exc
+            raise ConfigError(f"storage.url: cannot use {self.display_url!r}: {exc}") from exc
 
     def _make_parent_dir(self) -> None:
         database = make_url(self.url).database
@@ -214,11 +320,92 @@ class Database:
     def _error(self, exc: BaseException, action: str) -> StorageError:
         detail = str(getattr(exc, "orig", None) or exc)
         lowered = detail.lower()
-        cause = next((words for needle, words in _CAUSES if needle in lowered), None)
+        full = self._is_full(exc, lowered)
+        cause = "the disk is full" if full else next((words for needle, words in _CAUSES if needle in lowered), None)
         what = "open" if action == "open" else "read or write"
         message = f"could not {what} the database {self.display_url}: {cause or detail}"
-        log.error("%s (%s)", message, detail)
-        return StorageError(message)
+        log.debug("%s (%s)", message, detail)  # raised, not logged: the handler prints it once
+        return StorageFullError(message) if full else StorageError(message)
+
+    def _is_full(self, exc: BaseException, lowered: str) -> bool:
+        chain = _exception_chain(exc)
+        if any(isinstance(e, OSError) and e.errno in _FULL_ERRNOS for e in chain):
+            return True
+        names = {str(getattr(e, "sqlite_errorname", "")) for e in chain}
+        if "SQLITE_FULL" in names or any(needle in lowered for needle in _FULL_NEEDLES):
+            return True
+        if any(n.startswith("SQLITE_IOERR") for n in names) or "disk i/o error" in lowered:
+            return self.free_bytes() < FULL_BELOW_BYTES
+        return False
+
+    def free_bytes(self) -> float:
+        """Room left for the SQLite file (infinite when unknown or not SQLite)."""
+        path = self.sqlite_path
+        if path is None:
+            return float("inf")
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        try:
+            return float(shutil.disk_usage(folder).free)
+        except OSError:
+            return float("inf")
+
+
+async def check_database(url: str, *, timeout_s: float = 10.0) -> str:
+    """Can Hark use the database at ``url``? Connects and reads, creates and changes nothing.
+
+    Returns a short description; raises :class:`~hark.errors.ConfigError` for a URL that
+    cannot work and :class:`StorageError` for a database that cannot be reached or read.
+    A SQLite file that does not exist yet is fine when its folder can be created.
+    """
+    db = Database(url)
+    if db.is_sqlite:
+        path = db.sqlite_path
+        if path is not None and not path.exists():
+            folder = path.parent
+            while not folder.exists() and folder != folder.parent:
+                folder = folder.parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+                raise StorageError(f"cannot create the database {path}: {folder} is not a folder Hark can write to")
+            return f"{db.display_url} (new: created at the first start)"
+    engine = db._create_engine()
+    try:
+        async with asyncio.timeout(timeout_s), engine.connect() as connection:
+            if db.is_sqlite:
+                await connection.execute(text("SELECT count(*) FROM sqlite_master"))
+                tables = (await connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))).all()
+                names = {t[0] for t in tables}
+            else:
+                await connection.execute(text("SELECT 1"))
+                names = set(await connection.run_sync(lambda c: c.dialect.get_table_names(c)))
+            version = None
+            if "alembic_version" in names:
+                version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    except TimeoutError as exc:
+        raise StorageError(f"could not reach the database {db.display_url} within {timeout_s:g} s") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise db._error(exc, "open") from exc
+    finally:
+        await engine.dispose()
+    if names and version is None:
+        raise StorageError(f"the database {db.display_url} is not a Hark database (it has tables, but no Hark schema)")
+    return (
+        f"{db.display_url} (schema {version})" if version else f"{db.display_url} (empty: migrated at the first start)"
+    )
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        orig = getattr(e, "orig", None)
+        todo += [orig if isinstance(orig, BaseException) else None, e.__cause__, e.__context__]
+    return seen
 
 
 def _upgrade_to_head(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""The storage error: what a caller sees when the database cannot do its job."""
+"""The storage errors: what a caller sees when the database cannot do its job."""
 
 from __future__ import annotations
 
@@ -13,3 +13,19 @@ class StorageError(HarkError):
     """
 
     code = "storage-failed"
+
+
+class StorageFullError(StorageError):
+    """The disk (or the database's size limit) is full: SQLITE_FULL, ENOSPC, or an I/O error
+    on a disk with no room left. Nothing stored before is lost; the write was rolled back.
+
+    ``str(error)`` is the detail for logs (which database, what failed); ``message`` is the
+    sentence a person hears, because the brains speak a storage error's ``message``.
+    """
+
+    code = "storage-full"
+    spoken = "I couldn't save that: the disk is full."
+
+    @property
+    def message(self) -> str:
+        return self.spoken
