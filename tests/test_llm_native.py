@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -162,3 +163,29 @@ def test_the_installed_library_runs_here_in_a_child() -> None:
     scores = native.scores(lib)
     assert scores[result.loaded] == max(scores.values()) > 0
     assert scores["x64"] > 0  # the baseline runs anywhere
+
+
+def qemu_cpu(model: str) -> native.Runner:
+    """Run a check child on an emulated CPU (qemu user mode): another machine's instruction set."""
+
+    def run(cmd: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["qemu-x86_64", "-cpu", model, *cmd], capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("qemu-x86_64") is None, reason="qemu-user is not installed (scripts/setup installs it)")
+@pytest.mark.parametrize(
+    ("cpu", "variant"),
+    [("Haswell", "haswell"), ("SandyBridge", "sandybridge")],  # AVX2 without AVX-512; AVX without AVX2
+)
+def test_the_portable_build_runs_on_cpus_it_was_not_built_on(cpu: str, variant: str) -> None:
+    """This machine has AVX-512; under an emulated older CPU llama.cpp picks, and runs, that CPU's variant."""
+    from hark.llm.embedded import smollm2_model_path
+
+    result = native.check(None, smollm2_model_path(), runner=qemu_cpu(cpu), timeout=240)
+    assert result.ok, result.reason()
+    assert result.loaded == variant

@@ -371,7 +371,10 @@ def load_backend(selection: Selection) -> None:
         import llama_cpp  # noqa: F401  (loads libllama and libggml from selection.lib)
 
         if selection.variant is not None:
-            _ggml_load(selection.lib, selection.variant)
+            from llama_cpp._utils import suppress_stdout_stderr
+
+            with suppress_stdout_stderr():  # ggml announces "load_backend: loaded CPU backend ..." on stderr
+                _ggml_load(selection.lib, selection.variant)
         _loaded[selection.lib] = selection.variant
 
 
