@@ -208,6 +208,7 @@ class Household:
                 chat=self.settings.chat,
                 confirmations=self.confirmations,
                 confirm_dangerous=self.settings.classic.confirm_dangerous,
+                fact_skills=self.registry,  # date, time, sums, timers: from the skills, never the model's weights
             )
         return self._generative
 

@@ -32,6 +32,20 @@ is spoken and the call is parked in the shared :class:`~hark.brain.confirm.Confi
 the next turn's yes runs it (the same rule as the classic brain, which shares
 the store).
 
+Honesty (:mod:`hark.brain.honesty`), so a weak model can neither claim an act nor invent a fact:
+
+* a question about a fact Hark has (the date, the day, the time, a calculation, a unit
+  conversion, its timers, alarms, reminders, lists) is answered by that skill's tool, run here
+  (``fact_skills``, else the registry, else a built-in clock and calculator), with no model call;
+* when the model is offered no tools (the built-in SmolLM2), a request that reads as a command
+  gets :data:`~hark.brain.honesty.HONEST_CANT` at once: the model could not have done it;
+* every piece of model text passes a :class:`~hark.brain.honesty.ReplyGate` before it is
+  yielded: a sentence claiming an act no tool did in this turn ("The vision lights are turning
+  on."), or stating a date, time or result no tool gave, stops the model and is replaced by an
+  honest sentence (the real date, the recomputed result, "I couldn't do that..."); a sentence
+  repeating a context note or the system prompt is dropped. Text without such words goes
+  through where the segmenter could cut it, so normal answers are not delayed.
+
 Deterministic fast paths, so these work even with a weak embedded model:
 "remember that ...", "forget that ...", "what do you remember about me", the
 yes/no of a pending confirmation, and chat mode ("let's chat" yields
@@ -45,6 +59,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import logging
 import re
@@ -67,10 +82,25 @@ from ..llm.base import (
     ToolUse,
 )
 from ..nlu.types import ToolCall
-from ..skills.base import SkillContext, ToolArgumentError
+from ..skills.base import Skill, SkillContext, SkillResult, ToolArgumentError
+from ..skills.calc import CalcSkill
+from ..skills.clock import ClockSkill
 from ..skills.registry import SkillRegistry
 from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta
 from .confirm import Confirmations, PendingConfirmation, parse_answer
+from .honesty import (
+    CANT_CHECK,
+    CANT_LOOK_UP,
+    HONEST_CANT,
+    NOT_SURE,
+    NOT_THE_REST,
+    Claim,
+    FactRoute,
+    ReplyGate,
+    command_kind,
+    fact_route,
+    say_date,
+)
 from .memory import Memory, forget, list_facts, remember
 from .prompt import SYSTEM_PROMPT, facts_note, time_note
 from .speakable import Speakable, speakable
@@ -105,6 +135,18 @@ _CHAT_FILLERS = re.compile(r"\b(?:ok|okay|thanks|thank you|please|for now|now|th
 
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w' ]+", " ", text.lower().replace("’", "'"))).strip()
+
+
+class _RequestClock(ClockSkill):
+    """The clock skill on the request's own clock (``BrainRequest.now``), for when no clock skill
+    was given: the date and time then come from the same clock as the time note."""
+
+    def _now(self, ctx: SkillContext) -> dt.datetime:
+        return ctx.now()
+
+
+_BUILTIN_FACT_SKILLS: tuple[Skill, ...] = (_RequestClock(), CalcSkill())
+"""Stateless skills that answer Hark's facts when neither registry has them."""
 
 
 class _Signal:
@@ -183,6 +225,28 @@ class _Turn:
     filler_said: bool = False
     tool_speech: list[str] = dataclasses.field(default_factory=list)
     """What the tools that ran said, for when the model fails after them."""
+    gate: ReplyGate | None = None
+    """The honesty check every piece of model text passes before it is spoken (None: off)."""
+    said_at_tools: int = 0
+    """How much the gate had let through when the last tools ran."""
+
+    def release(self, text: str) -> str:
+        """Model text (already speakable) -> what may be spoken now."""
+        if self.gate is None or not text:
+            return text
+        return self.gate.push(text)
+
+    def finish(self) -> str:
+        """The model's text ended (or its tools ran): what was held, judged for good."""
+        return self.gate.finish() if self.gate is not None else ""
+
+    @property
+    def blocked(self) -> Claim | None:
+        return self.gate.blocked if self.gate is not None else None
+
+    @property
+    def said_anything(self) -> bool:
+        return self.gate.said_anything if self.gate is not None else self.speak.said_anything
 
 
 @dataclasses.dataclass
@@ -219,6 +283,12 @@ class GenerativeBrain:
     :param confirm_dangerous: False runs dangerous tools without asking (``classic.confirm_dangerous``).
     :param fallback_timeout_s: first-token timeout of the fallback (a local model may prefill slowly).
     :param stall_timeout_s: longest silence between two events once a stream has started.
+    :param fact_skills: skills that answer Hark's own facts (clock, calculations, timers, alarms,
+        reminders, lists) even when the model is offered no tools (the household's full registry);
+        None: ``registry``, then a built-in clock (on ``BrainRequest.now``) and calculator.
+    :param honest: the honesty rules of :mod:`hark.brain.honesty` (facts from skills, no command
+        sent to a model without tools, every reply checked for claims and notes); False only to
+        measure what they cost.
     """
 
     name = "generative"
@@ -238,6 +308,8 @@ class GenerativeBrain:
         confirm_dangerous: bool = True,
         fallback_timeout_s: float = 15.0,
         stall_timeout_s: float = 15.0,
+        fact_skills: SkillRegistry | None = None,
+        honest: bool = True,
     ) -> None:
         self.backend = backend
         self.registry = registry
@@ -251,6 +323,8 @@ class GenerativeBrain:
         self.confirm_dangerous = confirm_dangerous
         self.fallback_timeout_s = fallback_timeout_s
         self.stall_timeout_s = stall_timeout_s
+        self.fact_skills = fact_skills
+        self.honest = honest
         self._chatting: set[str] = set()
 
     # -- public helpers -------------------------------------------------------------------------
@@ -302,6 +376,17 @@ class GenerativeBrain:
                 async for part in parts:
                     yield part
             return
+        if self.honest:
+            route = fact_route(request.text)
+            if route is not None:  # a fact Hark has: from its skill, never from the model's weights
+                async with contextlib.aclosing(self._answer_fact(route, request)) as parts:
+                    async for part in parts:
+                        yield part
+                return
+            honest = self._without_tools(request.text)
+            if honest is not None:  # whatever a model without tools said, it could not have done it
+                yield TextDelta(honest)
+                return
         # Closed explicitly, so a barge-in (the pipeline closing this generator) closes
         # the model's stream at once instead of leaving it to the garbage collector.
         async with contextlib.aclosing(self._converse(request)) as parts:
@@ -375,6 +460,67 @@ class GenerativeBrain:
             yield Action(pending.call.tool, dict(pending.call.arguments))
         yield TextDelta(speakable(result.speech))
 
+    # -- honesty --------------------------------------------------------------------------------
+
+    def _without_tools(self, text: str) -> str | None:
+        """The honest answer to a command (or a device-state question) when the model has no tools."""
+        if self.registry.tools:
+            return None
+        kind = command_kind(text)
+        if kind is None:
+            return None
+        return HONEST_CANT if kind == "command" else CANT_CHECK
+
+    async def _fact(self, route: FactRoute, request: BrainRequest) -> SkillResult | None:
+        """Run the tool that knows the fact; None when no skill here offers it."""
+        ctx = self._context(request)
+        for registry in (self.fact_skills, self.registry):
+            if registry is not None and registry.has(route.tool):
+                try:
+                    return await registry.call(route.tool, route.arguments, ctx)
+                except HarkError as exc:
+                    return SkillResult(exc.message, ok=False)
+        for skill in _BUILTIN_FACT_SKILLS:
+            if any(t.name == route.tool for t in skill.tools):
+                try:
+                    return await skill.call(route.tool, route.arguments, ctx)
+                except HarkError as exc:
+                    return SkillResult(exc.message, ok=False)
+        return None
+
+    async def _answer_fact(self, route: FactRoute, request: BrainRequest) -> AsyncGenerator[ReplyPart, None]:
+        result = await self._fact(route, request)
+        if result is None:
+            yield TextDelta(CANT_LOOK_UP)
+            return
+        if result.ok:
+            yield Action(route.tool, dict(route.arguments))
+        speech = say_date(route, result.speech, result.data) if route.kind == "date" and result.ok else result.speech
+        yield TextDelta(speakable(speech))
+
+    async def _instead(self, claim: Claim, turn: _Turn, request: BrainRequest) -> AsyncGenerator[ReplyPart, None]:
+        """What to say instead of a claim no tool stands behind (after what the gate let through)."""
+        released = turn.gate.released if turn.gate is not None else ""
+        lead = " " if released and not released[-1].isspace() else ""
+        log.info("replaced an unbacked %s claim: %r", claim.kind, claim.sentence)
+        if claim.kind == "fact":
+            result = await self._fact(claim.route, request) if claim.route is not None else None
+            if result is not None and claim.route is not None:
+                if result.ok:
+                    yield Action(claim.route.tool, dict(claim.route.arguments))
+                speech = result.speech
+                if claim.route.kind == "date" and result.ok:
+                    speech = say_date(claim.route, speech, result.data)
+                yield TextDelta(lead + speakable(speech))
+            else:
+                yield TextDelta(lead + (CANT_LOOK_UP if claim.fact == "state" else NOT_SURE))
+            return
+        if turn.tool_speech:  # some tools did run: say what they did, and that that was all
+            done = speakable(" ".join(turn.tool_speech)) + " " if len(released) <= turn.said_at_tools else ""
+            yield TextDelta(lead + done + NOT_THE_REST)
+            return
+        yield TextDelta(lead + HONEST_CANT)
+
     # -- the model ------------------------------------------------------------------------------
 
     def _context(self, request: BrainRequest, *, confirmed: bool = False) -> SkillContext:
@@ -440,6 +586,7 @@ class GenerativeBrain:
                 self.confirmations.peek(request.conversation.id) is not None
                 or self._memory_command(text) is not None
                 or _normalise(text) in {_normalise(p) for p in (*self.chat.start_phrases, *self.chat.stop_phrases)}
+                or (self.honest and (fact_route(text) is not None or self._without_tools(text) is not None))
             ):
                 return
             facts = await self._recall(request)
@@ -456,6 +603,10 @@ class GenerativeBrain:
         messages = self.messages(request, await self._recall(request))
         tools = self.tool_specs()
         turn = _Turn(start=self.clock())
+        if self.honest:
+            turn.gate = ReplyGate(
+                request=request.text, notes=messages[-1].context, prompts=(SYSTEM_PROMPT,), defer=bool(tools)
+            )
         backend, on_fallback = self.backend, False
         calls = 0
         while True:
@@ -468,10 +619,22 @@ class GenerativeBrain:
                 async for part in parts:
                     yield part
 
+            if (claim := turn.blocked) is not None:  # the model was stopped: say something true instead
+                async with contextlib.aclosing(self._instead(claim, turn, request)) as parts:
+                    async for part in parts:
+                        yield part
+                return
             if call.failure is not None:
                 log.warning("%s failed: %s", backend.name, call.failure)
                 if call.text:  # words of this call are out: end them, never repeat them
-                    ending = turn.speak.end_sentence()
+                    ending = turn.release(turn.speak.end_sentence()) + turn.finish()
+                    if (claim := turn.blocked) is not None:
+                        if ending:
+                            yield TextDelta(ending)
+                        async with contextlib.aclosing(self._instead(claim, turn, request)) as parts:
+                            async for part in parts:
+                                yield part
+                        return
                     yield TextDelta(ending + LOST_THREAD)
                     return
                 if turn.tool_speech:  # the tools' own sentences say what was done
@@ -488,10 +651,15 @@ class GenerativeBrain:
             calls += 1
             assert call.finished is not None
             if not call.tool_calls:
-                tail = turn.speak.flush()
+                tail = turn.release(turn.speak.flush()) + turn.finish()
                 if tail:
                     yield TextDelta(tail)
-                if not turn.speak.said_anything:
+                if (claim := turn.blocked) is not None:
+                    async with contextlib.aclosing(self._instead(claim, turn, request)) as parts:
+                        async for part in parts:
+                            yield part
+                    return
+                if not turn.said_anything:
                     if call.finished.stop_reason == "refusal":
                         yield TextDelta(REFUSAL)
                     elif turn.tool_speech:
@@ -500,7 +668,7 @@ class GenerativeBrain:
                         yield TextDelta(NO_ANSWER)
                 return
 
-            ending = turn.speak.end_sentence()
+            ending = turn.release(turn.speak.end_sentence())  # a claim in it waits for the tools
             if ending:
                 yield TextDelta(ending)
             uses = tuple(ToolUse(c.id, c.name, dict(c.arguments or {})) for c in call.tool_calls)
@@ -513,13 +681,24 @@ class GenerativeBrain:
                 results.append(outcome.result)
                 if outcome.action is not None:
                     yield outcome.action
+                    if turn.gate is not None:
+                        turn.gate.ran.add(outcome.action.name)
                 if outcome.speech:
                     turn.tool_speech.append(outcome.speech)
                 question = question or outcome.question
             messages.append(Message("tool", tool_results=tuple(results)))
-            if question is not None:  # a dangerous action waits for the user's yes
+            held = turn.finish()  # what the model said before its tools, judged now that they ran
+            if held:
+                yield TextDelta(held)
+            if question is not None:  # a dangerous action waits for the user's yes (a claim before it is dropped)
                 yield TextDelta(question)
                 return
+            if (claim := turn.blocked) is not None:
+                async with contextlib.aclosing(self._instead(claim, turn, request)) as parts:
+                    async for part in parts:
+                        yield part
+                return
+            turn.said_at_tools = len(turn.gate.released) if turn.gate is not None else 0
             if calls >= MAX_MODEL_CALLS:
                 log.warning("the model still wanted tools after %d calls", calls)
                 said = turn.tool_speech[spoken_before:]
@@ -560,10 +739,12 @@ class GenerativeBrain:
                 last_event = self.clock()
                 if isinstance(item, TextChunk):
                     call.text.append(item.text)
-                    spoken = turn.speak.push(item.text)
+                    spoken = turn.release(turn.speak.push(item.text))
                     if spoken:
                         turn.answered = True
                         yield TextDelta(spoken)
+                    if turn.blocked is not None:  # a claim no tool can back: stop the model now
+                        return
                 elif isinstance(item, ToolCallChunk):
                     call.tool_calls.append(item)
                 elif isinstance(item, Finished):
