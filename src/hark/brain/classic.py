@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..errors import HarkError
+from ..nlu.mapping import names_a_device
 from ..nlu.spoken import readings
 from ..nlu.types import BrainCommand, ToolCall
 from ..skills.base import SkillContext, ToolArgumentError
@@ -78,19 +79,27 @@ class ClassicBrain:
     def claims(self, request: BrainRequest) -> bool:
         """The words map to an action here (a recognised intent with a tool or command)."""
         understood = self.understand(request)
-        return understood is not None and understood.action is not None
+        return understood is not None and (understood.action is not None or self._without_a_home(understood))
+
+    def _without_a_home(self, understood: Understood) -> bool:
+        """A device request ("lock the front door") while no smart home is connected: Hark says so
+        rather than passing it on (with a home connected, a name it lacks goes to the next brain)."""
+        return not self.registry.has("device_turn_on") and names_a_device(understood.intent, dict(understood.slots))
 
     def understand(self, request: BrainRequest) -> Understood | None:
         """The first reading of the words (:func:`hark.nlu.spoken.readings`: as heard, without
-        fillers and politeness, the last clause) that maps to an action; else what the first
-        recognised reading was, for the trace."""
+        fillers and politeness, the last clause) that maps to an action; else the first that names
+        a device while no home is connected; else what the first recognised reading was (the trace)."""
         first: Understood | None = None
+        device: Understood | None = None
         for text in readings(request.text):
             understood = self.understanding.understand(text, request)
             if understood is not None and understood.action is not None:
                 return understood
+            if understood is not None and device is None and self._without_a_home(understood):
+                device = understood
             first = first or understood
-        return first
+        return device or first
 
     async def respond(self, request: BrainRequest) -> AsyncIterator[ReplyPart]:
         conv = request.conversation.id
@@ -118,6 +127,10 @@ class ClassicBrain:
                 yield part
             return
 
+        if understood is not None and action is None and self._without_a_home(understood):
+            yield Intent(understood.intent, dict(understood.slots))
+            yield TextDelta(_NOT_SET_UP["device"])
+            return
         if understood is None or action is None:
             yield Unhandled("no intent matched" if understood is None else f"{understood.intent} has no tool")
             return

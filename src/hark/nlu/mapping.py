@@ -56,11 +56,15 @@ def first_tool_call(matches: Sequence[IntentMatch], now: dt.datetime) -> Result:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+_TRAILING_PLEASE = re.compile(r"[\s,]+(?:please|pls|thanks|thank you)$", re.IGNORECASE)
+
+
 def _text(slots: dict[str, Any], key: str) -> str | None:
     value = slots.get(key)
     if value is None:
         return None
     text = " ".join(str(value).split()).strip(" .,?!")
+    text = _TRAILING_PLEASE.sub("", text).strip(" .,?!")  # a wildcard at the end keeps the "please"
     return text or None
 
 
@@ -72,7 +76,7 @@ def normalize_list_name(name: str) -> str | None:
     """ "shopping list" -> "shopping", "To-Do" -> "todo", "packing" -> "packing"."""
     text = _strip_article(name.lower().strip())
     text = re.sub(r"\s+lists?$", "", text).strip()
-    if not text or len(text.split()) > 3:
+    if not text or len(text.split()) > 3 or text in ("the", "my", "our", "a", "an", "this", "that"):
         return None
     return _LIST_ALIASES.get(text, text)
 
@@ -137,7 +141,7 @@ def _timer_target(slots: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _split_name_and_duration(slots: dict[str, Any]) -> dict[str, Any]:
-    """"a timer for the pasta, 8 minutes": the one wildcard holds "the pasta 8 minutes" (the
+    """ "a timer for the pasta, 8 minutes": the one wildcard holds "the pasta 8 minutes" (the
     comma is gone); split off the longest tail that is a duration, if what precedes it can be a name."""
     text = _text(slots, "duration")
     if text is None or "name" in slots:
@@ -222,7 +226,11 @@ def _alarm_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> R
     if clock is None:
         return None
     args: dict[str, Any] = {}
-    if days_text is not None:
+    if days_text is not None and _once_on_a_day(days_text, match.text):
+        date = num.parse_date(days_text, now.date())
+        if date is None:
+            return None
+    elif days_text is not None:
         days = num.parse_weekdays(days_text) or num.parse_weekdays("every " + days_text)
         if days is None:
             day = num.parse_date(days_text, now.date())
@@ -243,13 +251,39 @@ def _alarm_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> R
     if date is not None:
         args["date"] = date.isoformat()
     if label := _text(slots, "label"):
-        args["label"] = _strip_article(label)
+        label = _strip_article(label)
+        if (recurring := num.parse_weekdays(label)) is not None and "days" not in args:
+            # "a daily alarm", "a weekday alarm": when it repeats, not its name
+            args["days"] = list(recurring)
+            args.pop("date", None)
+        elif label.lower() in ("recurring", "repeating"):
+            return None
+        else:
+            args["label"] = label
     return ToolCall("alarm_set", args)
+
+
+_ONE_WEEKDAY = re.compile(r"(?:this |next )?(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+
+
+def _once_on_a_day(days_text: str, said: str) -> bool:
+    """ "at 7 am on monday" is one alarm, next Monday; "on mondays", "every monday" recur."""
+    return (
+        _ONE_WEEKDAY.fullmatch(days_text) is not None
+        and re.search(rf"\bon\s+{re.escape(days_text)}\b", said, re.IGNORECASE) is not None
+        and re.search(r"\b(every|each|weekly|recurring|repeating)\b", said, re.IGNORECASE) is None
+    )
 
 
 def _alarm_cancel(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
     if slots.get("all"):
         return ToolCall("alarm_cancel", {"all": True})
+    if (label := _text(slots, "label")) is not None:
+        label = _strip_article(label).lower()
+        # "cancel the 7 am alarm" is a time (another reading); a label is a word or two ("gym")
+        if num.parse_clock(label) is not None or _NOT_A_LABEL.search(label) or len(label.split()) > 3:
+            return None
+        return ToolCall("alarm_cancel", {"label": label})
     text = _text(slots, "time")
     if text is None:
         return ToolCall("alarm_cancel", {})
@@ -261,9 +295,18 @@ def _alarm_cancel(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -
     return ToolCall("alarm_cancel", {"time": clock.hhmm()})
 
 
+_NOT_A_LABEL = re.compile(
+    r"\d|\b(am|pm|a m|p m|o'?clock|morning|evening|night|tomorrow|today|tonight|alarms?|all|every|my|the)\b"
+)
+
 _TRAILING_DAY = re.compile(
     r"\s+((?:on |next |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight|today|the day after tomorrow)$",
     re.IGNORECASE,
+)
+
+
+_TRAILING_AT = re.compile(
+    r"\s+at\s+(\S+(?:\s+(?:am|pm|a m|p m|o'clock|in the (?:morning|afternoon|evening)))?)$", re.IGNORECASE
 )
 
 
@@ -282,7 +325,11 @@ def _reminder_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -
         if not text:
             return None
     moment = num.parse_datetime(f"{prefix} {when}".strip(), now)
-    if moment is None or moment <= now:
+    if moment is None and (m := _TRAILING_AT.search(text)) and num.parse_date(f"{prefix} {when}", now.date()):
+        # "remind me on friday to call the bank at 9": the time went into the text
+        moment = num.parse_datetime(f"{prefix} {when} at {m.group(1)}".strip(), now)
+        text = text[: m.start()].strip()
+    if moment is None or moment <= now or not text:
         return None
     local = moment.astimezone(now.tzinfo).replace(tzinfo=None, microsecond=0)
     return ToolCall("reminder_set", {"text": text, "at": local.isoformat(timespec="seconds")})
@@ -345,7 +392,10 @@ def _date_today(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> 
     return ToolCall("date_today", {"offset_days": offset} if offset else {})
 
 
-_NOW_WORDS = {"now", "right now", "at the moment", "outside", "currently"}
+_NOW_WORDS = {
+    "now", "right now", "at the moment", "outside", "currently", "out", "out there", "outside right now",
+    "outside now", "out there right now",
+}  # fmt: skip
 _TODAY_WORDS = {
     "today",
     "this morning",
@@ -365,6 +415,8 @@ def _weather(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Res
     if when in _TODAY_WORDS:
         return ToolCall("weather_get", {"when": "today"})
     when = re.sub(r"\s+(morning|afternoon|evening|night)$", "", when)
+    if re.fullmatch(r"(?:for |over |on )?(?:this |the )?weekend", when):  # the next Saturday (or today, at the weekend)
+        when = "today" if now.weekday() >= 5 else "saturday"
     day = num.parse_date(when, now.date())
     if day is None or not 0 <= (day - now.date()).days <= 15:
         return None
@@ -420,12 +472,49 @@ def _media(command: str) -> Callable[[dict[str, Any], IntentMatch, dt.datetime],
 # --- smart home ---------------------------------------------------------------------------------
 
 
+_NOT_A_DEVICE = re.compile(
+    r"\d|\b(the|a|an|my|our|your|it|that|this|these|those|them|me|you|everything|something|anything|all|"
+    r"timers?|alarms?|reminders?|music|song|radio|podcast|volume|sound|lists?|in|at|for|to|from|with|by|when|if|"
+    r"and|or|but|because|before|after|of|on|off|up|down|please|again|now|today|tonight|tomorrow|minutes?|seconds?|"
+    r"hours?)\b",
+    re.IGNORECASE,
+)
+_EVERYWHERE = re.compile(r"\b(all|every|everywhere|whole|entire|house|home|flat|apartment)\b", re.IGNORECASE)
+
+
+_SMART_HOME_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassGetState"})
+
+
+def names_a_device(intent: str, slots: dict[str, Any]) -> bool:
+    """A smart-home request naming a device or scene the home may not have ("lock the front door",
+    "turn on the coffee machine", "activate movie night": Hark's ``hark_guess`` templates).
+
+    It is never a tool call (with a home connected, the home's own names are matched, and an
+    unknown one goes to the next brain); with no home connected the classic brain answers it
+    with "no smart home is connected" rather than passing it on."""
+    if intent not in _SMART_HOME_INTENTS or not slots.get("hark_guess"):
+        return False
+    name = _strip_article(_text(slots, "name") or "")
+    # a name, not the rest of a sentence: "the oven timer", "your brain", "everything in 5 minutes"
+    return bool(name) and len(name.split()) <= 3 and not _NOT_A_DEVICE.search(name)
+
+
 def _turn(on: bool) -> Callable[[dict[str, Any], IntentMatch, dt.datetime], Result]:
     def handler(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
-        targets = _targets(slots)
-        if targets is None:
-            return None
+        if slots.get("hark_guess"):
+            return None  # a name the home may not have: see names_a_device
         domain = slots.get("domain")
+        targets = _targets(slots)
+        if targets is None and isinstance(domain, str) and domain in ("light", "fan", "all"):
+            # no room or device said: "turn off the lights" (this room's), "all the lights" (the home's),
+            # "everything upstairs" (a floor)
+            targets = {}
+            if isinstance(slots.get("floor"), str):
+                targets["floor"] = slots["floor"]
+            elif _EVERYWHERE.search(match.text):
+                targets["everywhere"] = True
+        elif targets is None:
+            return None
         if domain == "lock":
             return ToolCall("lock_set", {"name": targets["name"], "locked": on}) if "name" in targets else None
         if domain in ("cover", "valve") and domain == "cover":
@@ -443,8 +532,8 @@ def _turn(on: bool) -> Callable[[dict[str, Any], IntentMatch, dt.datetime], Resu
 
 
 def _light_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
-    targets = _targets(slots)
-    if targets is None:
+    targets = _targets(slots) or {}
+    if not targets and "floor" in slots:
         return None
     args: dict[str, Any] = dict(targets)
     if "brightness" in slots:
@@ -454,18 +543,28 @@ def _light_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> R
         args["brightness"] = level
     if isinstance(slots.get("color"), str):
         args["color"] = slots["color"]
-    if len(args) == len(targets):
+    if len(args) == len(targets) and not slots.get("level_asked"):
         return None  # colour temperature and the like: no argument for it
+    # "dim the lights" with no level: the skill asks what to set them to
     return ToolCall("light_set", args)
+
+
+_DEGREES = re.compile(r"\s*(?:°|degrees?|deg)?\s*(?:c|f|celsius|centigrade|fahrenheit)?$", re.IGNORECASE)
 
 
 def _climate_set(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
     targets = _targets(slots) or {}
     temp = slots.get("temperature")
-    if not isinstance(temp, int | float) or isinstance(temp, bool):
+    if isinstance(temp, str):  # Hark's wildcard: "twenty one", "20.5 degrees", "twenty and a half"
+        temp = num.parse_number(_DEGREES.sub("", temp.strip(" .,?!")))
+        if temp is not None and float(temp).is_integer():
+            temp = int(temp)
+    if not isinstance(temp, int | float) or isinstance(temp, bool) or not 0 < temp <= 100:
         return None
     if not targets and "floor" in slots:
         return None
+    if not targets and isinstance(slots.get("thermostat_floor"), str):
+        targets = {"name": f"{slots['thermostat_floor']} thermostat"}  # "the upstairs thermostat"
     return ToolCall("climate_set", {**targets, "temperature": temp})
 
 
@@ -478,6 +577,8 @@ def _cover_position(slots: dict[str, Any], match: IntentMatch, now: dt.datetime)
 
 
 def _device_state(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
+    if slots.get("hark_guess"):
+        return None
     targets = _targets(slots)
     return None if targets is None else ToolCall("device_state", targets)
 

@@ -217,6 +217,9 @@ def parse_duration(text: str) -> int | None:
     No upper bound: "900 days" parses, so the skill can refuse it with a reason.
     """
     text = text.lower().strip()
+    # "another 5 minutes", "3 more minutes", "one more minute", "an extra minute"
+    text = re.sub(r"^(?:another|an extra)\s+(?=[a-z]+s?$)", "1 ", text)
+    text = re.sub(r"\b(?:another|more|extra)\b", " ", text)
     for pattern, repl in _DURATION_PHRASES:
         text = pattern.sub(repl, text)
     tokens = _tokens(text)
@@ -281,6 +284,7 @@ _MERIDIEM_WORDS = {
     "am": "am", "a m": "am", "pm": "pm", "p m": "pm",
     "in the morning": "am", "in the afternoon": "pm", "in the evening": "pm", "at night": "pm",
     "tonight": "pm", "this morning": "am", "this afternoon": "pm", "this evening": "pm",
+    "morning": "am", "afternoon": "pm", "evening": "pm", "in the night": "pm",
 }  # fmt: skip
 _NAMED_TIMES = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
 
@@ -336,8 +340,12 @@ def parse_clock(text: str) -> ClockTime | None:
         hh, mm = int(m.group(1)), int(m.group(2) or 0)
         if mm >= 60:
             return None
+        if meridiem is None and len(m.group(1)) == 2 and m.group(1).startswith("0"):
+            return ClockTime(hh, mm)  # "06:15" is a 24-hour time: morning
         return _apply_meridiem(hh, mm, meridiem)
     tokens = _tokens(text)
+    if len(tokens) >= 2 and tokens[0] == "half" and (half_hour := _hour_value(tokens[1:])) is not None:
+        return _apply_meridiem(half_hour, 30, meridiem)  # British "half six": 6:30
     # "half past six", "quarter to eight", "ten past nine", "twenty five to 7"
     for rel in ("past", "after", "to", "before", "til", "till"):
         if rel in tokens:
@@ -425,6 +433,10 @@ def _weekday(word: str) -> int | None:
     return _WEEKDAY_NAMES.get(word)
 
 
+_WRITTEN_ONLY = frozenset(WEEKDAYS) | {w + "s" for w in WEEKDAYS}
+"""Written abbreviations that are also spoken words ("the sun", "I sat"): not a day when said."""
+
+
 def parse_date(text: str, today: dt.date) -> dt.date | None:
     """A day relative to ``today``: "today", "tomorrow", "yesterday", "the day after tomorrow",
     "on friday", "next friday", "in 3 days". A weekday is the next such day, today included."""
@@ -445,7 +457,7 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
         tokens = tokens[1:]
         if tokens[0] == "week":
             return today + dt.timedelta(days=7)
-    if len(tokens) == 1 and (wd := _weekday(tokens[0])) is not None:
+    if len(tokens) == 1 and tokens[0] not in _WRITTEN_ONLY and (wd := _weekday(tokens[0])) is not None:
         return today + dt.timedelta(days=(wd - today.weekday()) % 7)
     if len(tokens) >= 2 and tokens[0] == "in" and tokens[-1] in ("day", "days", "week", "weeks"):
         n = _number_tokens(tokens[1:-1])
@@ -501,7 +513,11 @@ def parse_datetime(text: str, now: dt.datetime) -> dt.datetime | None:
     text = re.sub(r"\bthis (morning|afternoon|evening)\b", r"today \1", text)
     # Split into a day part and a time part on "at" or on known day words.
     day_text, time_text = "", text
-    m = re.fullmatch(r"(?:(.*?)\s+)?at\s+(.+?)(?:\s+(on .+|today|tomorrow|the day after tomorrow|next \w+))?", text)
+    m = re.fullmatch(
+        r"(?:(.*?)\s+)?at\s+(.+?)(?:\s+(on .+|today (?:morning|afternoon|evening|night)|today|tomorrow|"
+        r"the day after tomorrow|next \w+))?",
+        text,
+    )
     if m:
         day_text = (m.group(1) or "") + " " + (m.group(3) or "")
         time_text = m.group(2)

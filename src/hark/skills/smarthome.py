@@ -46,6 +46,7 @@ from ..homeauto.entities import (
     KIND_WORDS,
     LIGHT,
     LOCK,
+    PLURALS,
     SCENE,
     SWITCH,
     Area,
@@ -72,16 +73,29 @@ def _schema(props: Mapping[str, Any], required: Sequence[str] = ()) -> dict[str,
     return {"type": "object", "properties": dict(props), "required": list(required), "additionalProperties": False}
 
 
+_TURN: dict[str, Any] = {
+    **_TARGET,
+    "domain": {
+        "type": "string",
+        "description": "light, switch, fan, ...; 'all' for every kind of device ('turn off everything').",
+    },
+    "floor": {"type": "string", "minLength": 1, "description": "A floor instead of an area: 'upstairs'."},
+    "everywhere": {
+        "type": "boolean",
+        "description": "Every such device in the home, not only the room the request came from ('all the lights').",
+    },
+}
+
 TOOLS = (
     Tool(
         "device_turn_on",
-        "Turn on a device or every device of a kind in an area (lights, switches, fans).",
-        _schema({**_TARGET, "domain": {"type": "string", "description": "light, switch, fan, ..."}}),
+        "Turn on a device or every device of a kind in an area, on a floor or everywhere (lights, switches, fans).",
+        _schema(_TURN),
     ),
     Tool(
         "device_turn_off",
-        "Turn off a device or every device of a kind in an area (lights, switches, fans).",
-        _schema({**_TARGET, "domain": {"type": "string", "description": "light, switch, fan, ..."}}),
+        "Turn off a device or every device of a kind in an area, on a floor or everywhere (lights, switches, fans).",
+        _schema(_TURN),
     ),
     Tool(
         "light_set",
@@ -262,18 +276,68 @@ class SmartHomeSkill:
         if tool not in _DOMAINS:
             raise ToolArgumentError(f"the smart home skill has no tool {tool!r}")
         domains = _DOMAINS[tool][0]
-        if tool in ("device_turn_on", "device_turn_off") and arguments.get("domain"):
-            asked = _domain(str(arguments["domain"]))
-            if asked is None or asked not in domains:
-                return _fail(f"I can't turn {arguments['domain']} on or off.", "unsupported")
-            domains = frozenset({asked})
+        every_kind = False
+        if tool in ("device_turn_on", "device_turn_off"):
+            if str(arguments.get("domain") or "").lower() in _EVERY_KIND:
+                every_kind = True  # "turn off everything": every device that turns on and off
+            elif arguments.get("domain"):
+                asked = _domain(str(arguments["domain"]))
+                if asked is None or asked not in domains:
+                    return _fail(f"I can't turn {arguments['domain']} on or off.", "unsupported")
+                domains = frozenset({asked})
+            wide = arguments.get("floor") or arguments.get("everywhere") or every_kind
+            if wide and not arguments.get("name"):
+                res = await self._resolve_wide(tool, arguments, domains, every_kind)
+                if res.error is not None:
+                    return _fail(res.error, "not_found" if res.not_found else "ambiguous")
+                return await self._act(tool, arguments, res.entities, ctx)
         res = await self._resolve(tool, arguments, domains)
         if res.error is not None:
             return _fail(res.error, "not_found" if res.not_found else "ambiguous")
         entities = res.entities
         if tool == "device_state":
             return await self._state(entities)
+        return await self._act(tool, arguments, entities, ctx)
 
+    async def _resolve_wide(
+        self, tool: str, arguments: Mapping[str, Any], domains: frozenset[str], every_kind: bool
+    ) -> Resolution:
+        """Turning on/off beyond one device or one kind in one room: a floor, the whole home
+        ("all the lights"), or every kind of device ("everything in the kitchen").
+
+        Floors are not in the home's registry here, so a floor is only understood when an
+        area has its name ("Upstairs"); otherwise nothing is done and the reply says why."""
+        home, error = (self._home, None) if self._home is not None else await self._load()
+        default_kind = None if every_kind else _DOMAINS[tool][1]
+        if len(domains) == 1:
+            default_kind = next(iter(domains))
+        pool = [e for e in home.entities if e.domain in domains and (default_kind is None or e.domain == default_kind)]
+        plural = PLURALS.get(default_kind, "devices") if default_kind else "devices"
+        where: Area | None = None
+        if floor := arguments.get("floor"):
+            where = home.find_area(str(floor))
+            if where is None:
+                on = "" if str(floor).lower() in ("upstairs", "downstairs") else "on the "
+                return Resolution(error=f"I don't know which rooms are {on}{floor} yet.", not_found=True)
+        elif area := arguments.get("area"):
+            where = home.find_area(str(area))
+            if where is None:
+                return Resolution(error=f"I don't know an area called {area}.", not_found=True)
+        elif not arguments.get("everywhere"):  # "turn off everything": this room's
+            where = home.find_area(self.default_area) if self.default_area else None
+            if where is None:
+                return Resolution(error=f"Which room? Or say all the {plural} in the house.")
+        hits = [e for e in pool if where is None or e.area == where]
+        if not hits and error is not None:  # Home Assistant is down: its devices may be the ones meant
+            raise error
+        if not hits:
+            place = f" in the {where.name}" if where is not None else ""
+            return Resolution(error=f"There are no {plural}{place}.", not_found=True)
+        return Resolution(entities=tuple(hits))
+
+    async def _act(
+        self, tool: str, arguments: Mapping[str, Any], entities: Sequence[Entity], ctx: SkillContext
+    ) -> SkillResult:
         try:
             ha_call, mqtt_message, speech, dangerous = _plan(tool, arguments, entities)
             ha_calls, messages = self._build(entities, ha_call, mqtt_message)
@@ -458,6 +522,9 @@ def _verb(tool: str, args: Mapping[str, Any]) -> str:
         "device_state": "check",
     }
     return verbs.get(tool, "change")
+
+
+_EVERY_KIND = frozenset({"all", "any", "everything", "every device", "all devices"})
 
 
 def _domain(spoken: str) -> str | None:
