@@ -121,7 +121,7 @@ def test_a_failing_llm_is_in_the_turn_errors_and_the_exit_code(tmp_path: Path) -
     assert p.returncode == 1, p.stderr
     out = json.loads(p.stdout)
     assert out["reply"]  # an apology was still spoken
-    assert [e["code"] for e in out["errors"]] == ["llm-failed"]
+    assert [e["code"] for e in out["errors"]] == ["llm-unreachable"]
     assert out["errors"][0]["message"].startswith("openai failed")
     assert out["events"][-1]["type"] == "run-end" and out["events"][-1]["ok"] is False
     assert "openai failed" not in p.stderr  # in the JSON, not also on stderr
@@ -131,6 +131,6 @@ def test_a_100_kb_request_fails_in_the_json_not_only_on_stderr(tmp_path: Path) -
     p = hark("ask", "a" * 100_000, "--json", "--no-tts", data_dir=tmp_path)
     assert p.returncode == 1, p.stderr
     out = json.loads(p.stdout)
-    assert [e["code"] for e in out["errors"]] == ["llm-failed"]
+    assert [e["code"] for e in out["errors"]] == ["llm-context-overflow"]
     assert "does not fit in llm.context_tokens" in out["errors"][0]["message"]
     assert "Traceback" not in p.stderr and "failed" not in p.stderr

@@ -92,6 +92,25 @@ async def test_cancelling_stops_playback_and_all_tasks() -> None:
     assert len(sink.chunks) < 3
 
 
+async def test_cancelling_a_long_reply_with_synthesis_ahead_of_playback_returns() -> None:
+    """Barge-in during a long LLM answer: synthesis is two segments ahead (the queue is full) when the
+    player is cancelled. The reply must still end at once (it used to wait forever on the end mark)."""
+    events: list[Event] = []
+    brain = ScriptedBrain([TextDelta(f"Sentence number {i} goes here. ") for i in range(8)])
+    tts = FakeTts(seconds_per_char=0.02)
+    sink = RecordingSink(realtime_factor=1.0)
+    task = asyncio.create_task(run(brain, tts, sink, events))
+    await asyncio.sleep(0.2)
+    assert len(tts.spoken) >= 3  # one playing, two waiting in the queue
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2.0)
+    assert task in done, "the reply did not end after it was cancelled"
+    assert task.cancelled()
+    end = events[-1]
+    assert end.type == "playback-end" and end.interrupted  # type: ignore[attr-defined]
+    assert len(sink.chunks) == 1
+
+
 async def test_text_only_run_has_no_tts_events() -> None:
     events: list[Event] = []
     reply = await respond(

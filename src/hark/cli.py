@@ -23,7 +23,7 @@ from . import __version__, doctor
 from .audio import NullSink, SpeakerSink, WavFileSink, has_microphone, microphone_source, read_wav, wav_source
 from .audio.sinks import AudioSink
 from .config import Settings, load_settings
-from .console import DEBUG_HINT, debugging, one_line, setup_logging, stop_turn_errors, turn_errors
+from .console import DEBUG_HINT, debugging, one_line, setup_logging
 from .engines import load_engines
 from .engines.registry import Engines
 from .errors import HarkError
@@ -75,8 +75,7 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
     if not args.output and source_path is not None and not has_microphone(settings.audio.output_device):
         args.speak = False
     sink = _sink(args, settings, realtime=True)
-    errors = turn_errors(household)
-    assistant = _assistant(settings, engines, household, sink, on_event=errors.on_event)
+    assistant = _assistant(settings, engines, household, sink)
     await household.hub.attach(assistant.device_id, assistant)
     if source_path is not None:
         source = wav_source(source_path, block_ms=settings.audio.block_ms, tail_silence_s=2.0)
@@ -89,13 +88,11 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
     def on_turn(result: TurnResult) -> None:
         nonlocal count
         count += 1
-        errors.attach(result)
         _print_turn(result, args, count)
 
     try:
         await assistant.listen(source, sink, on_turn=on_turn, max_turns=args.max_turns)
     finally:
-        stop_turn_errors(errors)
         household.hub.detach(assistant.device_id)
         await household.close()
         await sink.close()
@@ -114,15 +111,12 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         load_engines(settings, wake=False, audio_in=samples is not None, tts=not text_only), Household.open(settings)
     )
     sink: AudioSink | None = None if text_only else _sink(args, settings, realtime=False)
-    errors = turn_errors(household)
-    assistant = _assistant(settings, engines, household, sink, on_event=errors.on_event)
+    assistant = _assistant(settings, engines, household, sink)
     try:
         result = await (
             assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink)
         )
-        errors.attach(result)
     finally:
-        stop_turn_errors(errors)
         await household.close()
         if sink is not None:
             await sink.close()

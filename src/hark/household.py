@@ -241,7 +241,7 @@ class Household:
             )
         except StorageError as exc:
             if not self._journal_failing:
-                log.warning("the turn log is not being written: %s", exc, extra={"turn_error": False})
+                log.warning("the turn log is not being written: %s", exc)
             self._journal_failing = True
         else:
             if self._journal_failing:

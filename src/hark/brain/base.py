@@ -63,7 +63,16 @@ class Unhandled:
     reason: str = ""
 
 
-ReplyPart = TextDelta | Intent | Action | Unhandled
+@dataclasses.dataclass(frozen=True, slots=True)
+class Failure:
+    """A failure the brain handled (it fell back, or said sorry) that the turn still reports:
+    the pipeline turns it into an ``error`` event, and the turn is not ``ok``."""
+
+    code: str
+    message: str
+
+
+ReplyPart = TextDelta | Intent | Action | Unhandled | Failure
 
 
 @runtime_checkable

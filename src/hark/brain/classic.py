@@ -27,10 +27,11 @@ from ..errors import HarkError
 from ..nlu.mapping import names_a_device
 from ..nlu.spoken import readings
 from ..nlu.types import BrainCommand, ToolCall
-from ..skills.base import SkillContext, ToolArgumentError
+from ..skills.base import ServiceUnavailableError, SkillContext, ToolArgumentError
 from ..skills.registry import SkillRegistry
 from ..skills.timers import duration_refusal
-from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta, Unhandled
+from ..store.errors import StorageError
+from .base import Action, BrainRequest, Failure, Intent, ReplyPart, TextDelta, Unhandled
 from .confirm import CONFIRMATION_TTL_S, Confirmations, PendingConfirmation
 
 _NOT_SET_UP = {
@@ -174,6 +175,8 @@ class ClassicBrain:
             return
         except HarkError as exc:  # skill refusals, unreachable services, storage failures: all spoken
             yield TextDelta(exc.message if exc.code != "storage-failed" else "Sorry, I couldn't save that.")
+            if isinstance(exc, StorageError | ServiceUnavailableError):  # Hark's failure, not a refusal
+                yield Failure(exc.code, str(exc))
             return
         if result.needs_confirmation:
             self.confirmations.ask(

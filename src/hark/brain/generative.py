@@ -86,7 +86,7 @@ from ..skills.base import Skill, SkillContext, SkillResult, ToolArgumentError
 from ..skills.calc import CalcSkill
 from ..skills.clock import ClockSkill
 from ..skills.registry import SkillRegistry
-from .base import Action, BrainRequest, Intent, ReplyPart, TextDelta
+from .base import Action, BrainRequest, Failure, Intent, ReplyPart, TextDelta
 from .confirm import Confirmations, PendingConfirmation, parse_answer
 from .honesty import (
     CANT_CHECK,
@@ -257,6 +257,7 @@ class _Call:
     tool_calls: list[ToolCallChunk] = dataclasses.field(default_factory=list)
     finished: Finished | None = None
     failure: str | None = None
+    failure_code: str = "llm-failed"
 
 
 @dataclasses.dataclass
@@ -440,8 +441,8 @@ class GenerativeBrain:
                 result = await list_facts(self.memory, request.profile)
                 arguments = {}
         except HarkError as exc:
-            log.warning("memory failed: %s", exc)
             yield TextDelta("Sorry, I couldn't reach my memory just now.")
+            yield Failure(exc.code, f"memory: {exc}")
             return
         if result.ok:
             yield Action(tool, arguments)
@@ -625,7 +626,8 @@ class GenerativeBrain:
                         yield part
                 return
             if call.failure is not None:
-                log.warning("%s failed: %s", backend.name, call.failure)
+                log.info("%s failed: %s", backend.name, call.failure)
+                yield Failure(call.failure_code, f"{backend.name} failed: {call.failure}")
                 if call.text:  # words of this call are out: end them, never repeat them
                     ending = turn.release(turn.speak.end_sentence()) + turn.finish()
                     if (claim := turn.blocked) is not None:
@@ -733,6 +735,8 @@ class GenerativeBrain:
                     return
                 if isinstance(item, Exception):
                     call.failure = f"{type(item).__name__}: {item}"
+                    if isinstance(item, HarkError):
+                        call.failure_code = item.code
                     if not isinstance(item, HarkError):
                         log.warning("the %s backend raised %r", backend.name, item, exc_info=item)
                     return

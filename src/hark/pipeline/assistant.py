@@ -61,7 +61,7 @@ class TurnResult:
 
     @property
     def ok(self) -> bool:
-        return self.reply is not None and self.reply.error is None
+        return self.reply is not None and self.reply.ok
 
 
 class Journal(Protocol):
@@ -256,7 +256,7 @@ class Assistant:
             emit(ErrorEvent(t=self.clock(), code=exc.code, message=exc.message, stage=stage))
         finally:
             await turn.capture.aclose()
-            ok = reply is not None and reply.error is None
+            ok = reply is not None and reply.ok
             emit(RunEnd(t=self.clock(), run_id=turn.run_id, ok=ok))
         return TurnResult(turn.trace, transcript, reply, turn.wake)
 
@@ -264,7 +264,7 @@ class Assistant:
     async def ask_text(self, text: str, sink: AudioSink | None) -> TurnResult:
         turn = self._new_turn(Stage.BRAIN)
         reply = await self._reply(turn, text, sink)
-        self._emitter(turn.trace)(RunEnd(t=self.clock(), run_id=turn.run_id, ok=reply.error is None))
+        self._emitter(turn.trace)(RunEnd(t=self.clock(), run_id=turn.run_id, ok=reply.ok))
         return TurnResult(turn.trace, text, reply)
 
     async def ask_audio(self, samples: Int16Array, sink: AudioSink | None) -> TurnResult:

@@ -10,13 +10,14 @@ stops playback and synthesis, and every task is awaited before it returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from ..audio.chunk import AudioChunk
 from ..audio.sinks import AudioSink
-from ..brain.base import Action, Brain, BrainRequest, Intent, TextDelta, Unhandled
+from ..brain.base import Action, Brain, BrainRequest, Failure, Intent, TextDelta, Unhandled
 from ..engines.base import TtsEngine
 from ..errors import HarkError, StageError
 from ..events import (
@@ -47,9 +48,16 @@ class Reply:
     intent: str | None = None
     slots: dict[str, object] = dataclasses.field(default_factory=dict)
     actions: list[Action] = dataclasses.field(default_factory=list)
+    failures: list[Failure] = dataclasses.field(default_factory=list)
+    """Failures the brain handled and spoke about; the turn is not ok."""
     seconds_played: float = 0.0
     interrupted: bool = False
     error: HarkError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """No error, and no failure the brain had to talk its way around."""
+        return self.error is None and not self.failures
 
 
 async def _brain_text(
@@ -68,6 +76,9 @@ async def _brain_text(
             elif isinstance(part, Action):
                 reply.actions.append(part)
                 emit(BrainAction(t=clock(), name=part.name, arguments=json.dumps(part.arguments, default=str)))
+            elif isinstance(part, Failure):
+                reply.failures.append(part)
+                emit(ErrorEvent(t=clock(), code=part.code, message=part.message, stage=Stage.BRAIN))
             elif isinstance(part, Unhandled):
                 continue
     except HarkError:
@@ -81,7 +92,7 @@ async def _brain_text(
 
 
 async def _speak(
-    segments: AsyncIterator[str],
+    segments: AsyncGenerator[str, None],
     tts: TtsEngine,
     sink: AudioSink,
     reply: Reply,
@@ -94,24 +105,30 @@ async def _speak(
 
     async def produce() -> None:
         total, index = 0.0, 0
+        cancelled = False
         try:
-            async for seg in segments:
-                if index == 0:
-                    emit(TtsStart(t=clock(), engine=tts.name, voice=tts.voice))
-                try:
-                    samples = await asyncio.to_thread(tts.synthesize, seg)
-                except HarkError:
-                    raise
-                except Exception as exc:
-                    raise StageError("tts", f"{type(exc).__name__}: {exc}") from exc
-                chunk = AudioChunk(samples, rate, t=clock())
-                emit(TtsAudio(t=clock(), index=index, text=seg, seconds=chunk.seconds))
-                index += 1
-                total += chunk.seconds
-                await queue.put(chunk)
+            async with contextlib.aclosing(segments):  # a cancelled reply closes the brain's stream too
+                async for seg in segments:
+                    if index == 0:
+                        emit(TtsStart(t=clock(), engine=tts.name, voice=tts.voice))
+                    try:
+                        samples = await asyncio.to_thread(tts.synthesize, seg)
+                    except HarkError:
+                        raise
+                    except Exception as exc:
+                        raise StageError("tts", f"{type(exc).__name__}: {exc}") from exc
+                    chunk = AudioChunk(samples, rate, t=clock())
+                    emit(TtsAudio(t=clock(), index=index, text=seg, seconds=chunk.seconds))
+                    index += 1
+                    total += chunk.seconds
+                    await queue.put(chunk)
             emit(TtsEnd(t=clock(), seconds=total, segments=index))
+        except asyncio.CancelledError:
+            cancelled = True  # the player was stopped first (barge-in): nobody waits for the end mark
+            raise
         finally:
-            await queue.put(None)
+            if not cancelled:  # the player stops at the end mark, after the last segment or a TTS error
+                await queue.put(None)
 
     async def chunks() -> AsyncIterator[AudioChunk]:
         first = True
@@ -152,7 +169,7 @@ async def respond(
     reply = Reply()
     segmenter = Segmenter(first_clause_chars)
 
-    async def segments() -> AsyncIterator[str]:
+    async def segments() -> AsyncGenerator[str, None]:
         async for text in _brain_text(brain, request, reply, emit, clock):
             for seg in segmenter.push(text):
                 yield seg

@@ -116,9 +116,6 @@ class Database:
         self._reopen = False
         """The last open failed because the disk was full: open again on the next use."""
         self._waiting: list[StorageHook] = []
-        self.on_error: Callable[[StorageError], None] | None = None
-        """Told of every failed transaction (except the turn log's), before it is raised:
-        the CLI uses it to list storage failures among a turn's errors."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Database:
@@ -206,17 +203,11 @@ class Database:
         await self.close()
 
     @contextlib.asynccontextmanager
-    async def transaction(self, *, report: bool = True) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed when the block ends, rolled back
         if it raises. Database failures come out as :class:`StorageError`
-        (:class:`StorageFullError` when the disk is full), and ``on_error`` hears of them
-        unless ``report`` is false."""
-        try:
-            await self._ready()
-        except StorageError as exc:
-            if report and self.on_error is not None:
-                self.on_error(exc)
-            raise
+        (:class:`StorageFullError` when the disk is full)."""
+        await self._ready()
         assert self._sessions is not None
         try:
             async with self._sessions() as session, session.begin():
@@ -224,9 +215,9 @@ class Database:
         except StatementError as exc:
             if not isinstance(exc, DBAPIError) and exc.orig is not None and not isinstance(exc.orig, OSError):
                 raise  # a bad value (naive datetime...) is a bug, not a storage failure
-            raise self._failed(exc, report) from exc
+            raise self._error(exc, "write") from exc
         except (SQLAlchemyError, OSError) as exc:
-            raise self._failed(exc, report) from exc
+            raise self._error(exc, "write") from exc
 
     async def _ready(self) -> None:
         """Open again after a full disk; run what waited for the open."""
@@ -234,7 +225,7 @@ class Database:
             if not self._reopen:
                 raise StorageError("the database is not open")
             await self.open()
-            log.warning("the database %s is usable again", self.display_url, extra={"turn_error": False})
+            log.warning("the database %s is usable again", self.display_url)
         while self._waiting:
             hook = self._waiting.pop(0)
             try:
@@ -242,12 +233,6 @@ class Database:
             except BaseException:
                 self._waiting.insert(0, hook)
                 raise
-
-    def _failed(self, exc: BaseException, report: bool) -> StorageError:
-        error = self._error(exc, "write")
-        if report and self.on_error is not None:
-            self.on_error(error)
-        return error
 
     async def log_turn(
         self,
@@ -270,7 +255,7 @@ class Database:
             reply=reply,
             brain=brain,
         )
-        async with self.transaction(report=False) as session:  # the caller says whether it matters
+        async with self.transaction() as session:  # the caller says whether it matters
             session.add(row)
             await session.flush()
             return row.id
