@@ -10,6 +10,15 @@ is added: the last sample whose short-time energy (mean square over a centred
 utterance. It is therefore accurate to about ±5 ms and ignores the TTS
 engines' digital silence and very quiet fade-outs.
 
+Three request sets (see :data:`CATEGORIES`): ``timedate`` (:data:`REQUESTS`, the
+time and date questions of the first benchmarks), ``commands`` (:data:`COMMANDS`:
+timers, the shopping list, the weather, lights) and ``open`` (:data:`OPEN_QUESTIONS`,
+which no classic intent matches, so the LLM answers). Each request says what must
+happen for the turn to count as understood: the skill tool that must act and a
+subset of its arguments, and the effect that must be seen afterwards (a timer in
+the store, an item on the list, a Home Assistant service call, ...); see
+:mod:`bench.household_brain`, which checks them.
+
 Synthesis is cached under ``bench/corpus/`` (git-ignored) so that repeated
 runs use the very same audio; delete the folder to re-synthesise.
 """
@@ -41,24 +50,136 @@ class Request:
 
     text: str
     intent: str
+    """A label for the request (``GetTime``, ``GetDate``, ``HassStartTimer``, ``Generative``, ...);
+    the checks use ``action`` and ``effect``, not this name."""
     offset_days: int | None = None
     """For ``GetDate``: 0 today, 1 tomorrow; ``None`` for other intents."""
+    action: str | None = None
+    """The skill tool the classic brain must call; ``None``: the LLM must answer."""
+    arguments: tuple[tuple[str, object], ...] = ()
+    """Arguments that call must have (a subset of what it was given)."""
+    effect: str = ""
+    """What must be true afterwards, read by :func:`bench.household_brain.verify`:
+    ``time``, ``date:<offset days>``, ``timer:<seconds>[:<name>]``, ``list:<list>:<item>``,
+    ``weather``, ``ha:<domain>.<service>:<entity>,<entity>``, or empty (nothing may change)."""
+
+
+def _time(text: str) -> Request:
+    return Request(text, "GetTime", action="time_now", effect="time")
+
+
+def _date(text: str, offset: int) -> Request:
+    return Request(text, "GetDate", offset, action="date_today", effect=f"date:{offset}")
 
 
 REQUESTS: tuple[Request, ...] = (
-    Request("What time is it?", "GetTime"),
-    Request("What's the time?", "GetTime"),
-    Request("Tell me the time.", "GetTime"),
-    Request("What is the time right now?", "GetTime"),
-    Request("Do you know what time it is?", "GetTime"),
-    Request("What's the current time?", "GetTime"),
-    Request("What is the date today?", "GetDate", 0),
-    Request("What day is it tomorrow?", "GetDate", 1),
-    Request("What's today's date?", "GetDate", 0),
-    Request("What day is it today?", "GetDate", 0),
-    Request("What's the date?", "GetDate", 0),
-    Request("Which day is it tomorrow?", "GetDate", 1),
+    _time("What time is it?"),
+    _time("What's the time?"),
+    _time("Tell me the time."),
+    _time("What is the time right now?"),
+    _time("Do you know what time it is?"),
+    _time("What's the current time?"),
+    _date("What is the date today?", 0),
+    _date("What day is it tomorrow?", 1),
+    _date("What's today's date?", 0),
+    _date("What day is it today?", 0),
+    _date("What's the date?", 0),
+    _date("Which day is it tomorrow?", 1),
 )
+"""Time and date questions (category ``timedate``)."""
+
+_KITCHEN = "light.kitchen_ceiling,light.kitchen_spots"  # the kitchen lights of tests/fake_homeassistant.py
+
+COMMANDS: tuple[Request, ...] = (
+    Request(
+        "Set a timer for five minutes.", "HassStartTimer", None, "timer_start", (("duration_s", 300),), "timer:300"
+    ),
+    Request("Set a timer for ten minutes.", "HassStartTimer", None, "timer_start", (("duration_s", 600),), "timer:600"),
+    Request(
+        "Start a pasta timer for eight minutes.",
+        "HassStartTimer",
+        None,
+        "timer_start",
+        (("duration_s", 480), ("name", "pasta")),
+        "timer:480:pasta",
+    ),
+    Request(
+        "Add milk to the shopping list.",
+        "HassListAddItem",
+        None,
+        "list_add",
+        (("list", "shopping"), ("item", "milk")),
+        "list:shopping:milk",
+    ),
+    Request(
+        "Add eggs to my shopping list.",
+        "HassListAddItem",
+        None,
+        "list_add",
+        (("list", "shopping"), ("item", "eggs")),
+        "list:shopping:eggs",
+    ),
+    Request(
+        "Put bananas on the shopping list.",
+        "HassListAddItem",
+        None,
+        "list_add",
+        (("list", "shopping"), ("item", "bananas")),
+        "list:shopping:bananas",
+    ),
+    Request("What's the weather?", "HassGetWeather", None, "weather_get", (("when", "now"),), "weather"),
+    Request("What's the weather like today?", "HarkWeather", None, "weather_get", (("when", "today"),), "weather"),
+    Request("What's the weather tomorrow?", "HarkWeather", None, "weather_get", (("when", "tomorrow"),), "weather"),
+    Request(
+        "Turn on the kitchen lights.",
+        "HassTurnOn",
+        None,
+        "device_turn_on",
+        (("area", "Kitchen"), ("domain", "light")),
+        f"ha:light.turn_on:{_KITCHEN}",
+    ),
+    Request(
+        "Turn off the living room lamp.",
+        "HassTurnOff",
+        None,
+        "device_turn_off",
+        (("domain", "light"),),
+        "ha:light.turn_off:light.living_room_lamp",
+    ),
+    Request(
+        "Switch off the kitchen lights.",
+        "HassTurnOff",
+        None,
+        "device_turn_off",
+        (("area", "Kitchen"), ("domain", "light")),
+        f"ha:light.turn_off:{_KITCHEN}",
+    ),
+)
+"""Everyday classic commands (category ``commands``): timers, the shopping list, weather, lights."""
+
+OPEN_QUESTIONS: tuple[Request, ...] = tuple(
+    Request(text, "Generative")
+    for text in (
+        "Why is the sky blue?",
+        "Tell me a fun fact about octopuses.",
+        "Why do cats purr?",
+        "How do airplanes stay in the air?",
+        "What is a black hole?",
+        "Who invented the telephone?",
+    )
+)
+"""Open questions no classic intent matches (category ``open``): the LLM answers."""
+
+CATEGORIES: dict[str, tuple[Request, ...]] = {"timedate": REQUESTS, "commands": COMMANDS, "open": OPEN_QUESTIONS}
+_ID_PREFIX = {"timedate": "r", "commands": "c", "open": "q"}
+
+
+def request_id(request: Request) -> str:
+    """``r07`` (time/date, as in the first benchmarks), ``c03`` (commands), ``q01`` (open questions), ``r99`` (other)."""
+    for category, requests in CATEGORIES.items():
+        if request in requests:
+            return f"{_ID_PREFIX[category]}{requests.index(request):02d}"
+    return "r99"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +206,9 @@ class Item:
             "request": self.request.text,
             "expected_intent": self.request.intent,
             "expected_offset_days": self.request.offset_days,
+            "expected_action": self.request.action,
+            "expected_arguments": dict(self.request.arguments),
+            "expected_effect": self.request.effect,
             "speech_start_s": round(self.speech_start_s, 4),
             "speech_end_s": round(self.speech_end_s, 4),
             "duration_s": round(self.duration_s, 4),
@@ -153,8 +277,7 @@ def make_item(
     speech = cached_speech(voice, text)
     clean = np.concatenate([silence(lead_s), speech, silence(tail_s)])
     start, end = speech_bounds(clean)
-    number = REQUESTS.index(request) if request in REQUESTS else 99
-    item_id = f"{voice}/r{number:02d}{tag}"
+    item_id = f"{voice}/{request_id(request)}{tag}"
     seed = int.from_bytes(hashlib.sha1(item_id.encode()).digest()[:4], "little")
     noisy = clean if snr_db is None else add_noise(clean, snr_db, pink_noise(len(clean), seed=seed))
     return Item(item_id, voice, request, text, noisy, start, end)

@@ -133,6 +133,7 @@ def machine_info() -> dict[str, object]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "processor": _cpu_model() or platform.processor(),
+        "cpu": cpu_info(),
         "cpu_count": os.cpu_count(),
         "usable_cpus": affinity,
         "numpy": np.__version__,
@@ -161,6 +162,72 @@ def git_state() -> dict[str, object] | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return {"commit": head.stdout.strip(), "src_changes": [line[3:] for line in dirty.stdout.splitlines()]}
+
+
+LLAMA_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16")
+"""The /proc/cpuinfo flags llama.cpp's CPU kernels dispatch on (plus every ``amx*`` flag)."""
+
+
+def cpu_info(*, llama: bool = False) -> dict[str, object]:
+    """The CPU the figures come from: model name, the SIMD flags relevant to llama.cpp, and
+    (``llama``) what the installed llama.cpp build reports using (``llama_print_system_info``)."""
+    flags: set[str] = set()
+    ids: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("cpu family", "model", "stepping") and key not in ids:
+                    ids[key] = value.strip()
+                elif key == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    info: dict[str, object] = {
+        "model": _cpu_model() or platform.processor() or platform.machine(),
+        "family_model_stepping": "/".join(ids.get(k, "?") for k in ("cpu family", "model", "stepping"))
+        if ids
+        else None,
+        "logical_cpus": os.cpu_count(),
+        "flags": {name: name in flags for name in LLAMA_FLAGS},
+        "amx": sorted(f for f in flags if f.startswith("amx")),
+    }
+    if llama:
+        info["llama_cpp"] = llama_system_info()
+    return info
+
+
+def llama_system_info() -> dict[str, object] | None:
+    """Version and ``llama_print_system_info()`` of the installed llama-cpp-python, or None."""
+    try:
+        import llama_cpp
+
+        raw = llama_cpp.llama_print_system_info()
+    except Exception as exc:  # not installed, or being rebuilt: the figures still name the CPU
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+    return {"version": getattr(llama_cpp, "__version__", None), "system_info": text.strip(" |")}
+
+
+def cpu_line(info: dict[str, object]) -> str:
+    """One line for a report header: ``CPU: AMD EPYC (2 logical), avx2 yes, avx512f yes, amx no``."""
+    flags = info.get("flags") or {}
+    assert isinstance(flags, dict)
+    amx = info.get("amx") or []
+    parts = [f"avx2 {'yes' if flags.get('avx2') else 'no'}", f"avx512f {'yes' if flags.get('avx512f') else 'no'}"]
+    parts.append(f"amx {'/'.join(amx) if isinstance(amx, list) and amx else 'no'}")  # type: ignore[arg-type]
+    ids = f", family/model/stepping {info['family_model_stepping']}" if info.get("family_model_stepping") else ""
+    line = f"CPU: {info.get('model')} ({info.get('logical_cpus')} logical{ids}), " + ", ".join(parts)
+    llama = info.get("llama_cpp")
+    if isinstance(llama, dict):
+        if "system_info" in llama:
+            shown = llama["system_info"] or "(no CPU backend loaded yet)"
+            line += f"\n  llama.cpp {llama.get('version')}: {shown}"
+        else:
+            line += f"\n  llama.cpp: {llama.get('error')}"
+    return line
 
 
 def _cpu_model() -> str | None:
