@@ -371,10 +371,12 @@ def load_backend(selection: Selection) -> None:
         import llama_cpp  # noqa: F401  (loads libllama and libggml from selection.lib)
 
         if selection.variant is not None:
-            from llama_cpp._utils import suppress_stdout_stderr
-
-            with suppress_stdout_stderr():  # ggml announces "load_backend: loaded CPU backend ..." on stderr
-                _ggml_load(selection.lib, selection.variant)
+            # llama-cpp-python prints llama.cpp's log below this logger's level; Llama(verbose=False) sets
+            # ERROR, but this comes first ("load_backend: loaded CPU backend ..." on stderr otherwise)
+            quiet = logging.getLogger("llama-cpp-python")
+            if quiet.level == logging.NOTSET:
+                quiet.setLevel(logging.ERROR)
+            _ggml_load(selection.lib, selection.variant)
         _loaded[selection.lib] = selection.variant
 
 
