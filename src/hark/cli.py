@@ -138,6 +138,8 @@ def _assistant(
         if sink is not None:
             sink.gain = device.gain
 
+    if engines.stt is not None:
+        household.tune_stt(engines.stt)
     device = LocalDevice("local", on_volume=on_volume)
     household.add_device(device)
     if sink is not None:

@@ -97,12 +97,37 @@ class SttSettings:
     beam_size: int = 1
     min_window_s: float = 4.0
     """Shortest encoder window; audio is padded up to a whole second above its length, not to 30 s."""
+    prompt: str = ""
+    """Text Whisper reads as what was said before (its initial prompt), to favour a vocabulary:
+    ``auto`` builds one from the command vocabulary and the home's area and device names
+    (``hark.engines.stt_vocab.default_prompt``); any other text is used as it is; empty: none."""
+    hotwords: str = ""
+    """Words to favour, as faster-whisper's ``hotwords`` (a comma list); ``auto``: the same
+    vocabulary as the automatic prompt; empty: none."""
+    commands: bool = False
+    """Closed-vocabulary pass: when a transcript is not a command, take the best of Whisper's
+    n-best that the classic brain would act on, if it scores within ``commands_margin`` of the best."""
+    commands_beam: int = 4
+    """Hypotheses searched by the closed-vocabulary pass."""
+    commands_margin: float = 0.1
+    """How much worse (mean log-probability per token) a command hypothesis may score than the best one."""
 
     def validate(self) -> None:
         _choice("stt.engine", self.engine, ("whisper",))
         _range("stt.threads", self.threads, 1, 64)
         _range("stt.beam_size", self.beam_size, 1, 10)
         _range("stt.min_window_s", self.min_window_s, 1.0, 30.0)
+        longest = 800  # characters; Whisper reads at most 223 tokens before the transcript
+        for key, text in (("stt.prompt", self.prompt), ("stt.hotwords", self.hotwords)):
+            if len(text) > longest:
+                raise ConfigError(
+                    f"{key}: {len(text)} characters is too long (at most {longest}: "
+                    "Whisper reads at most 223 tokens before the transcript)"
+                )
+            if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+                raise ConfigError(f"{key}: control characters are not allowed")
+        _range("stt.commands_beam", self.commands_beam, 2, 10)
+        _range("stt.commands_margin", self.commands_margin, 0.0, 2.0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +30,8 @@ from .brain.understand import IntentUnderstanding
 from .config import Settings
 from .llm.base import LlmBackend
 from .llm.factory import build_backend, build_fallback
-from .nlu import IntentRecognizer
+from .nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call
+from .nlu.spoken import readings
 from .scheduler import Scheduler, SystemClock
 from .skills.alarms import AlarmsSkill
 from .skills.base import Announcement, Announcer, DeviceControl, ServiceUnavailableError
@@ -176,6 +178,23 @@ class Household:
             else:
                 await household.close()
             raise
+
+    def reads_as_command(self, text: str) -> bool:
+        """Whether the classic brain would act on ``text`` (the grammar of stt.commands)."""
+        zone = ZoneInfo(self.settings.brain.timezone) if self.settings.brain.timezone else None
+        now = dt.datetime.now(zone).astimezone(zone)
+        return any(  # read the way the classic brain reads a transcript
+            isinstance(first_tool_call(self.recognizer.candidates(reading), now), ToolCall | BrainCommand)
+            for reading in readings(text)
+        )
+
+    def tune_stt(self, stt: object) -> None:
+        """Give a recogniser that can use them the home's vocabulary: room and device names for
+        ``stt.prompt``/``stt.hotwords = "auto"``, and the classic grammar for ``stt.commands``."""
+        if self.smarthome is not None and callable(set_vocabulary := getattr(stt, "set_vocabulary", None)):
+            set_vocabulary(self.smarthome.areas(), [name for name, _area, _domain in self.smarthome.entity_names()])
+        if self.settings.stt.commands and callable(set_filter := getattr(stt, "set_command_filter", None)):
+            set_filter(self.reads_as_command)
 
     def device(self, device_id: str) -> DeviceControl | None:
         return self.devices.get(device_id)

@@ -38,9 +38,9 @@ def make_stt(settings: Settings) -> SttEngine:
 
     s = settings.stt
     model_dir = whisper_base_model(settings.data_dir) if s.model == "base" else Path(s.model).expanduser()
-    return WhisperStt(
-        model_dir, language=s.language, threads=s.threads, beam_size=s.beam_size, min_window_s=s.min_window_s
-    )
+    # stt.commands needs the classic brain's grammar, and stt.prompt/hotwords = "auto" the home's names:
+    # the household gives them (Household.tune_stt) once it is open
+    return WhisperStt.from_settings(model_dir, s)
 
 
 def make_tts(settings: Settings) -> TtsEngine:

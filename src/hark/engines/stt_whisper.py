@@ -10,27 +10,55 @@ Decoding keeps Whisper's timestamp tokens. Without them, short noisy commands
 in a padded window often came back repeated ("What time is it? What time is
 it?"); with them the model closes the segment where the speech ends, and any
 segment that would start after the end of the audio is dropped as invented.
+
+Recognition can be biased toward what a home assistant hears (``prompt`` and
+``hotwords``, settings ``stt.prompt`` / ``stt.hotwords``): both go before the
+start of the transcript as Whisper's "previous text", exactly as faster-whisper's
+own ``initial_prompt`` and ``hotwords`` do (:meth:`WhisperModel.get_prompt`). The
+generation budget is counted after them: CTranslate2's ``max_length`` includes the
+prompt, so a long prompt would otherwise cut the transcript short.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..audio.chunk import SAMPLE_RATE, Float32Array
 from ..errors import EngineLoadError
 from .base import Capabilities
+from .stt_commands import CommandRescorer
+from .stt_vocab import default_hotwords, default_prompt
+
+if TYPE_CHECKING:
+    from ..config import SttSettings
 
 _FRAMES_PER_S = 100
+AUTO = "auto"
+"""``prompt`` / ``hotwords`` value that builds them from the command vocabulary and the home's names."""
 
 
 class WhisperStt:
     name = "whisper"
 
     def __init__(
-        self, model_dir: Path, *, language: str = "en", threads: int = 2, beam_size: int = 1, min_window_s: float = 4.0
+        self,
+        model_dir: Path,
+        *,
+        language: str = "en",
+        threads: int = 2,
+        beam_size: int = 1,
+        min_window_s: float = 4.0,
+        prompt: str = "",
+        hotwords: str = "",
+        commands: CommandRescorer | None = None,
+        areas: Iterable[str] = (),
+        devices: Iterable[str] = (),
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -47,11 +75,76 @@ class WhisperStt:
             self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
         )
         self._features = FeatureExtractor(feature_size=self._model.model.n_mels)
-        self._prompt = list(self._tokenizer.sot_sequence)
+        self._prompt_setting = prompt.strip()
+        self._hotwords_setting = hotwords.strip()
+        self.prompt = ""
+        self.hotwords = ""
+        self._prompt: list[int] = list(self._tokenizer.sot_sequence)
+        self.set_vocabulary(areas, devices)
         self._suppress = [-1, *self._tokenizer.non_speech_tokens]
         self.beam_size = beam_size
+        self.commands = commands
+        self.loops = 0
+        """Decodes that looped with the prompt and were decoded again without it."""
         self.min_window_s = min_window_s
         self.model_dir = model_dir
+
+    @classmethod
+    def from_settings(
+        cls,
+        model_dir: Path,
+        settings: SttSettings,
+        *,
+        areas: Iterable[str] = (),
+        devices: Iterable[str] = (),
+        is_command: Callable[[str], bool] | None = None,
+    ) -> WhisperStt:
+        """The engine as ``[stt]`` describes it. The closed-vocabulary pass (``stt.commands``) needs
+        ``is_command`` (now, or later through :meth:`set_command_filter`)."""
+        stt = cls(
+            model_dir,
+            language=settings.language,
+            threads=settings.threads,
+            beam_size=settings.beam_size,
+            min_window_s=settings.min_window_s,
+            prompt=settings.prompt,
+            hotwords=settings.hotwords,
+            areas=areas,
+            devices=devices,
+        )
+        stt._commands_settings = (settings.commands, settings.commands_beam, settings.commands_margin)
+        if is_command is not None:
+            stt.set_command_filter(is_command)
+        return stt
+
+    _commands_settings: tuple[bool, int, float] = (True, 4, 0.1)
+
+    def set_command_filter(self, is_command: Callable[[str], bool] | None) -> None:
+        """Give the closed-vocabulary pass its grammar ("would the classic brain act on this text?");
+        ``None`` turns it off. Does nothing when ``stt.commands`` is off."""
+        on, beam, margin = self._commands_settings
+        self.commands = CommandRescorer(is_command, beam_size=beam, margin=margin) if on and is_command else None
+
+    def set_vocabulary(self, areas: Iterable[str] = (), devices: Iterable[str] = ()) -> None:
+        """The home's area and device names, for an ``auto`` prompt or hotwords (call again when
+        they change). The token prompt is swapped whole, so a decode in flight is unaffected."""
+        areas, devices = list(areas), list(devices)
+        prompt, hotwords = self._prompt_setting, self._hotwords_setting
+        if prompt.lower() == AUTO:
+            prompt = default_prompt(areas, devices)
+        if hotwords.lower() == AUTO:
+            hotwords = default_hotwords(areas, devices)
+        previous = self._tokenizer.encode(" " + prompt) if prompt else []
+        tokens = list(
+            self._model.get_prompt(self._tokenizer, previous, without_timestamps=False, hotwords=hotwords or None)
+        )
+        self.prompt, self.hotwords, self._prompt = prompt, hotwords, tokens
+
+    @property
+    def prompt_tokens(self) -> list[int]:
+        """What goes before the transcript: ``<|startofprev|>`` hotwords, prompt (if any), then
+        ``<|startoftranscript|><|en|><|transcribe|>``."""
+        return list(self._prompt)
 
     def window_seconds(self, n_samples: int) -> int:
         seconds = n_samples / SAMPLE_RATE
@@ -68,21 +161,53 @@ class WhisperStt:
         padded[: len(audio)] = audio
         mel = self._features(padded, padding=0)[:, : window * _FRAMES_PER_S]
         features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
+        seconds = len(audio) / SAMPLE_RATE
+        plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
+        if self.commands is None and plain:
+            return self._text(self._generate(features, window, self.beam_size)[0][0], seconds)
+        # encode once: a second decode (no prompt after a loop, or the n-best) reuses it
+        encoded = self._model.model.encode(features, to_cpu=False)
+        ids = self._generate(encoded, window, self.beam_size)[0][0]
+        if not plain and _looped(ids, self._budget(window)):
+            self.loops += 1
+            ids = self._generate(encoded, window, self.beam_size, prompt=list(self._tokenizer.sot_sequence))[0][0]
+        text = self._text(ids, seconds)
+        if self.commands is None or self.commands.accepts(text):
+            return text
+        n = self.commands.beam_size
+        nbest, scores = self._generate(encoded, window, n, num_hypotheses=n)
+        return self.commands.choose(text, [(self._text(h, seconds), sc) for h, sc in zip(nbest, scores, strict=True)])
+
+    @staticmethod
+    def _budget(window: int) -> int:
+        """Tokens the transcript of a ``window``-second input may take."""
+        return min(224, 16 + window * 12)
+
+    def _generate(
+        self, features: object, window: int, beam_size: int, num_hypotheses: int = 1, prompt: list[int] | None = None
+    ) -> tuple[list[list[int]], list[float]]:
+        """Token ids of the hypotheses (best first) and their mean log-probability per token."""
+        prompt = self._prompt if prompt is None else prompt
         result = self._model.model.generate(
             features,
-            [self._prompt],
-            beam_size=self.beam_size,
-            max_length=min(224, 16 + window * 12),
+            [prompt],
+            beam_size=beam_size,
+            num_hypotheses=num_hypotheses,
+            max_length=len(prompt) + self._budget(window),
+            return_scores=num_hypotheses > 1,
             suppress_blank=True,
             suppress_tokens=self._suppress,
             repetition_penalty=1.0,
             no_repeat_ngram_size=0,
-        )
-        return self._text(result[0].sequences_ids[0], len(audio) / SAMPLE_RATE)
+        )[0]
+        scores = list(result.scores) if num_hypotheses > 1 else [0.0] * len(result.sequences_ids)
+        return [list(h) for h in result.sequences_ids], scores
 
     def _text(self, ids: list[int], seconds: float) -> str:
         """Join the segments' text, dropping invented ones: a segment that starts in the
-        last 0.2 s of the audio or after it, and a segment that repeats the one before."""
+        last 0.2 s of the audio or after it, a segment that repeats the one before, and a
+        sentence that repeats the one before it inside a segment (with a prompt, Whisper
+        often writes a short command twice without closing the segment in between)."""
         tok = self._tokenizer
         parts: list[str] = []
         segment: list[int] = []
@@ -97,7 +222,30 @@ class WhisperStt:
                 start = (t - tok.timestamp_begin) * 0.02
             elif t < tok.eot:
                 segment.append(t)
-        return "".join(parts).strip()
+        return _drop_repeated_sentences("".join(parts).strip())
+
+
+def _looped(ids: list[int], budget: int) -> bool:
+    """Whisper went round in circles: it used its whole budget, or one to four tokens came
+    back three times in a row ("lights, lights, lights")."""
+    if len(ids) >= budget:
+        return True
+    for n in range(1, 5):
+        for i in range(len(ids) - 3 * n + 1):
+            if ids[i : i + n] == ids[i + n : i + 2 * n] == ids[i + 2 * n : i + 3 * n]:
+                return True
+    return False
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _drop_repeated_sentences(text: str) -> str:
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if not kept or _norm(sentence) != _norm(kept[-1]):
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def _norm(text: str) -> str:
