@@ -68,7 +68,7 @@ print(json.dumps({"loaded": native._mapped_variant() or "single build", "runs": 
 """
 
 
-def measure(variant: str, repeats: int, site: str | None = None) -> dict[str, Any]:
+def run_child(variant: str, repeats: int, site: str | None = None) -> dict[str, Any]:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [site, env.get("PYTHONPATH")]))
@@ -80,13 +80,20 @@ def measure(variant: str, repeats: int, site: str | None = None) -> dict[str, An
         timeout=600,
         check=False,
     )
+    if proc.returncode < 0:
+        return {"error": f"killed by signal {-proc.returncode}"}
     if proc.returncode != 0:
-        return {"error": native.CheckResult(variant, False, signal=None, detail=proc.stderr[-300:]).reason()
-                if proc.returncode > 0 else f"killed by signal {-proc.returncode}"}
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    runs = out["runs"]
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def summary(outs: list[dict[str, Any]]) -> dict[str, Any]:
+    errors = [o["error"] for o in outs if "error" in o]
+    if errors:
+        return {"error": errors[0]}
+    runs = [r for o in outs for r in o["runs"]]
     return {
-        "loaded": out["loaded"],
+        "loaded": outs[0]["loaded"],
         "prompt_tokens": runs[0]["prompt_tokens"],
         "first_token_ms": statistics.median(r["first_token_ms"] for r in runs),
         "prompt_tps": statistics.median(r["prompt_tps"] for r in runs),
@@ -99,17 +106,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", default="auto,haswell,x64", help="portable build's variants to run")
     parser.add_argument("--native-site", help="a folder with a native llama-cpp-python installed (pip --target)")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3, help="generations per child")
+    parser.add_argument("--rounds", type=int, default=3, help="children per configuration, interleaved")
     args = parser.parse_args()
     cpu = native.cpu_info()
-    print(f"CPU: {cpu.describe()}; SmolLM2-135M Q4_1, 1 thread, {args.repeats} runs each, medians")
+    print(
+        f"CPU: {cpu.describe()}; SmolLM2-135M Q4_1, 1 thread, {args.rounds} interleaved rounds x "
+        f"{args.repeats} runs each, medians"
+    )
     configs: list[tuple[str, str, str | None]] = [("portable", v, None) for v in args.variants.split(",")]
     if args.native_site:
         configs.append(("native", "auto", args.native_site))
     results = []
+    # Rounds interleave the configurations: this VM's speed drifts by ~10 % from minute to minute,
+    # which separate back-to-back runs would book to whichever configuration ran then.
+    outs: list[list[dict[str, Any]]] = [[] for _ in configs]
+    for _ in range(args.rounds):
+        for i, (_build, variant, site) in enumerate(configs):
+            outs[i].append(run_child(variant, args.repeats, site))
     print(f"{'build':<9} {'variant':<15} {'first token ms':>14} {'prompt tok/s':>13} {'gen tok/s':>10}")
-    for build, variant, site in configs:
-        r = measure(variant, args.repeats, site)
+    for (build, variant, _site), out in zip(configs, outs, strict=True):
+        r = summary(out)
         results.append({"build": build, "variant": variant, **r})
         if "error" in r:
             print(f"{build:<9} {variant:<15} {r['error']}")
