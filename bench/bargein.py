@@ -38,7 +38,7 @@ import numpy as np
 
 from bench.corpus import cached_speech
 from bench.household_brain import BenchHome, SpeakerSink, guarded, model_calls, model_wrote, open_home
-from bench.metrics import busy_warning, cpu_info, cpu_line, llama_system_info, machine_info
+from bench.metrics import announce_machine, busy_warning, cpu_line, llama_system_info
 from bench.voices import add_noise, pink_noise, silence
 from hark.audio import array_source
 from hark.audio.chunk import AudioChunk
@@ -246,11 +246,7 @@ async def amain() -> int:
     if unknown := [k for k in kinds if k not in FIRST_REQUESTS]:
         print(f"unknown kinds {unknown} (known: {', '.join(FIRST_REQUESTS)})", file=sys.stderr)
         return 2
-    machine = machine_info()
-    machine["cpu"] = cpu_info(llama=True)
-    print(cpu_line(machine["cpu"]), flush=True)  # type: ignore[arg-type]
-    if (warning := busy_warning(machine)) is not None:
-        print(warning, file=sys.stderr)
+    machine = announce_machine()
     t0 = time.perf_counter()
     body = await run(args, kinds)
     machine["cpu"]["llama_cpp"] = llama_system_info()  # type: ignore[index]  # the CPU backend is loaded now

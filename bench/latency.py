@@ -88,12 +88,11 @@ from bench.household_brain import (
 from bench.metrics import (
     MATCH_WER,
     CpuMeter,
+    announce_machine,
     busy_warning,
-    cpu_info,
     cpu_line,
     format_row,
     llama_system_info,
-    machine_info,
     summary,
     table_header,
     wer,
@@ -716,11 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown categories {unknown} (known: {', '.join(CATEGORIES)})", file=sys.stderr)
         return 2
-    machine = machine_info()
-    machine["cpu"] = cpu_info(llama=True)
-    print(cpu_line(machine["cpu"]), flush=True)  # type: ignore[arg-type]
-    if (warning := busy_warning(machine)) is not None:
-        print(warning, file=sys.stderr)
+    machine = announce_machine()
     limit = args.items if args.items is not None else (QUICK_ITEMS if args.quick else None)
     items = {c: build_corpus(voices, CATEGORIES[c], limit=limit, snr_db=args.snr_db) for c in categories}
     warmups = (

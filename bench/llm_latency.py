@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.corpus import Item, Request, available_voices, make_item
+from bench.household_brain import SpeakerSink
 from bench.latency import CallLog, EngineCall, TimedSource, settings_dict, stage_times_ms
 from bench.llm_common import (
     BackendSpec,
@@ -93,7 +94,6 @@ from bench.llm_common import (
 )
 from bench.metrics import CpuMeter, busy_warning, format_row, machine_info, summary, table_header
 from hark.audio.chunk import AudioChunk
-from hark.audio.sinks import AudioSink
 from hark.brain.conversation import Conversation
 from hark.brain.generative import FILLER
 from hark.config import Settings, load_settings
@@ -145,24 +145,6 @@ OVERHEADS = (
     "backend_to_brain_text",
     "first_clause_wait",
 )
-
-
-class SpeakerSink(AudioSink):
-    """Plays at speaker pace (40 ms blocks) for the first ``paced_s`` seconds of a reply, then drains at once."""
-
-    name = "speaker-paced"
-
-    def __init__(self, paced_s: float) -> None:
-        self.paced_s = paced_s
-
-    async def _write(self, chunk: AudioChunk) -> None:
-        left = chunk.seconds
-        while left > 0 and self.position < self.paced_s:
-            step = min(0.04, left)
-            await asyncio.sleep(step)
-            self.position += step
-            left -= step
-        self.position += max(0.0, left)
 
 
 @dataclasses.dataclass

@@ -239,3 +239,14 @@ def _cpu_model() -> str | None:
     except OSError:
         return None
     return None
+
+
+def announce_machine() -> dict[str, object]:
+    """:func:`machine_info` with the llama.cpp build, its CPU line printed, and a warning on
+    stderr when the machine was already busy: the header of every latency benchmark."""
+    machine = machine_info()
+    machine["cpu"] = cpu_info(llama=True)
+    print(cpu_line(machine["cpu"]), flush=True)  # type: ignore[arg-type]
+    if (warning := busy_warning(machine)) is not None:
+        print(warning, file=sys.stderr)
+    return machine
