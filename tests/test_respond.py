@@ -13,6 +13,14 @@ def kinds(events: list[Event]) -> list[str]:
     return [e.type for e in events]
 
 
+async def until(condition, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a state of the reply, not for a guess at how long it takes (a busy CI core is slow)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the reply never reached the awaited state"
+        await asyncio.sleep(0.005)
+
+
 async def run(brain, tts, sink, events: list[Event]):  # type: ignore[no-untyped-def]
     return await respond(
         BrainRequest("hello", Conversation()),
@@ -82,7 +90,7 @@ async def test_cancelling_stops_playback_and_all_tasks() -> None:
     brain = ScriptedBrain([TextDelta("One sentence here. "), TextDelta("Another sentence. "), TextDelta("And more.")])
     sink = RecordingSink(realtime_factor=1.0)
     task = asyncio.create_task(run(brain, FakeTts(seconds_per_char=0.02), sink, events))
-    await asyncio.sleep(0.15)
+    await until(lambda: sink.position >= 0.1)  # the first sentence is playing
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -100,8 +108,7 @@ async def test_cancelling_a_long_reply_with_synthesis_ahead_of_playback_returns(
     tts = FakeTts(seconds_per_char=0.02)
     sink = RecordingSink(realtime_factor=1.0)
     task = asyncio.create_task(run(brain, tts, sink, events))
-    await asyncio.sleep(0.2)
-    assert len(tts.spoken) >= 3  # one playing, two waiting in the queue
+    await until(lambda: len(tts.spoken) >= 3 and sink.position > 0)  # one playing, two waiting in the queue
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=2.0)
     assert task in done, "the reply did not end after it was cancelled"
