@@ -15,7 +15,6 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -25,12 +24,11 @@ from .audio.sinks import AudioSink
 from .config import Settings, load_settings
 from .console import DEBUG_HINT, debugging, one_line, setup_logging
 from .engines import load_engines
-from .engines.registry import Engines
 from .errors import HarkError
-from .events import ErrorEvent, Event
+from .events import ErrorEvent
 from .household import Household
-from .pipeline import Assistant, TurnResult, format_trace
-from .skills.media import LocalDevice
+from .pipeline import TurnResult, format_trace
+from .session import open_device_session
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +73,7 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
     if not args.output and source_path is not None and not has_microphone(settings.audio.output_device):
         args.speak = False
     sink = _sink(args, settings, realtime=True)
-    assistant = _assistant(settings, engines, household, sink)
+    assistant = open_device_session(household, engines, sink)
     await household.hub.attach(assistant.device_id, assistant)
     if source_path is not None:
         source = wav_source(source_path, block_ms=settings.audio.block_ms, tail_silence_s=2.0)
@@ -111,7 +109,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         load_engines(settings, wake=False, audio_in=samples is not None, tts=not text_only), Household.open(settings)
     )
     sink: AudioSink | None = None if text_only else _sink(args, settings, realtime=False)
-    assistant = _assistant(settings, engines, household, sink)
+    assistant = open_device_session(household, engines, sink)
     try:
         result = await (
             assistant.ask_audio(samples, sink) if samples is not None else assistant.ask_text(args.text, sink)
@@ -123,37 +121,6 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     _print_turn(result, args, 1)
     failed = not result.ok or any(isinstance(e, ErrorEvent) for e in result.trace.events)
     return 1 if failed else 0
-
-
-def _assistant(
-    settings: Settings,
-    engines: Engines,
-    household: Household,
-    sink: AudioSink | None,
-    on_event: Callable[[Event], None] | None = None,
-) -> Assistant:
-    """The local device: its own volume (applied to the sink), the household's brain and journal."""
-
-    def on_volume(level: int) -> None:
-        if sink is not None:
-            sink.gain = device.gain
-
-    if engines.stt is not None:
-        household.tune_stt(engines.stt)
-    device = LocalDevice("local", on_volume=on_volume)
-    household.add_device(device)
-    if sink is not None:
-        sink.gain = device.gain
-    generative = household.generative()
-    return Assistant(
-        settings,
-        engines,
-        household.brain(),
-        device_id=device.device_id,
-        journal=household.log_turn,
-        on_chat_end=generative.end_chat if generative is not None else None,
-        on_event=on_event,
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
