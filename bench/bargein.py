@@ -9,7 +9,7 @@ voice asks "What time is it?". Two kinds of first request:
 
 The file is played in real time through the real pipeline and the brain users run
 (:mod:`bench.household_brain`: ``Household.open`` on a temporary data directory, the
-device wired by the CLI's ``_assistant``, classic intents then the embedded LLM,
+device wired by ``hark.session.open_device_session``, classic intents then the embedded LLM,
 loaded and warm) into a sink that consumes audio at speaker pace. Measured from the
 ground-truth onset of the interrupting speech (found on the clean signal): the
 barge-in decision (``barge-in`` event), the moment playback stopped

@@ -72,8 +72,8 @@ from hark.config import LlmSettings, Settings, load_settings
 from hark.engines.registry import Engines
 from hark.household import Household
 from hark.llm.base import Finished, LlmEvent, LlmRequest, TextChunk
-from hark.pipeline.assistant import Assistant
 from hark.pipeline.segmenter import Segmenter
+from hark.session import DeviceSession
 from hark.skills.registry import SkillRegistry
 
 HERE = Path(__file__).resolve().parent
@@ -241,7 +241,7 @@ async def run_config(config: str, commands: Sequence[Command], *, honest: bool) 
                 brain.backend = Claimer()
             brain.honest = honest
             recorder = install_recorder(household)
-            assistant = Assistant(settings, Engines(), household.brain(), journal=household.log_turn)
+            assistant = DeviceSession(settings, Engines(), household.brain(), journal=household.log_turn)
             records = []
             t0 = time.perf_counter()
             for i, command in enumerate(commands, 1):
@@ -261,7 +261,7 @@ async def run_config(config: str, commands: Sequence[Command], *, honest: bool) 
     }
 
 
-async def _turn(assistant: Assistant, recorder: RecordingBackend, command: Command) -> dict[str, Any]:
+async def _turn(assistant: DeviceSession, recorder: RecordingBackend, command: Command) -> dict[str, Any]:
     assistant.conversation = Conversation()
     recorder.take()
     t0 = time.perf_counter()

@@ -12,7 +12,7 @@ data directory (never the user's data; removed afterwards), with
   ``tests/fake_homeassistant.py`` (a kitchen with two lights, a living-room lamp, ...),
   as ``tests/test_household.py`` does; MQTT off; SQLite in the temporary directory;
 
-and builds the device with :func:`hark.cli._assistant` (the function ``hark listen``
+and builds the device with :func:`hark.session.open_device_session` (the function ``hark listen``
 and ``hark ask`` use: a :class:`~hark.skills.media.LocalDevice`, the household's brain
 chain ChatGate -> classic intents -> LLM, its turn journal and chat-end hook), attached
 to the household's announcement hub, so timers really are stored and scheduled, and
@@ -55,12 +55,11 @@ from hark.audio.chunk import AudioChunk
 from hark.audio.sinks import AudioSink
 from hark.brain.conversation import Conversation
 from hark.brain.generative import FILLER
-from hark.cli import _assistant
 from hark.config import Settings
 from hark.engines.registry import Engines
 from hark.events import BrainText, ErrorEvent, Event
 from hark.household import Household
-from hark.pipeline.assistant import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult, open_device_session
 from hark.skills.lists import normalise_item, normalise_list
 from hark.store import Alarm, ListItem, Reminder, Timer
 from tests import fake_homeassistant
@@ -113,7 +112,7 @@ class BenchHome:
 
     settings: Settings
     household: Household
-    assistant: Assistant
+    assistant: DeviceSession
     recorder: RecordingBackend | None
     weather: FakeOpenMeteo
     ha: FakeHomeAssistant | None
@@ -149,8 +148,7 @@ class BenchHome:
                 household.scheduler.unschedule(kind, row.id)  # type: ignore[arg-type]
         await household.hub.stop(device)
         await self.assistant.stop(device)
-        self.assistant.conversation = Conversation()
-        self.assistant.chat_mode = False
+        self.assistant.conversation = Conversation()  # chat mode travels with it
         if self.ha is not None:
             self.ha.calls.clear()
             self.ha.states = copy.deepcopy(fake_homeassistant.STATES)
@@ -209,7 +207,7 @@ async def open_home(
     weather_url = weather.start()
     ha: FakeHomeAssistant | None = None
     household: Household | None = None
-    assistant: Assistant | None = None
+    assistant: DeviceSession | None = None
     try:
         if lights:
             ha = FakeHomeAssistant(token=HA_TOKEN)
@@ -220,7 +218,7 @@ async def open_home(
         t0 = time.perf_counter()
         household = await Household.open(settings)  # loads the LLM and prefills its fixed prompt
         open_s = time.perf_counter() - t0
-        assistant = _assistant(settings, engines, household, None)
+        assistant = open_device_session(household, engines, None)
         await household.hub.attach(assistant.device_id, assistant)
         recorder = install_recorder(household) if household.generative() is not None else None
         home = BenchHome(settings, household, assistant, recorder, weather, ha, data_dir, open_s)

@@ -11,7 +11,7 @@ turn per item, with the engines the settings name (loaded once), into a sink tha
 plays at speaker pace for the first ``--paced-s`` seconds of a reply. The brain is
 the one ``hark listen`` uses (see :mod:`bench.household_brain`): ``Household.open``
 on a fresh temporary data directory per category, the device built by the CLI's own
-``_assistant``, the brain chain ChatGate -> classic intents -> the embedded LLM
+``open_device_session``, the brain chain ChatGate -> classic intents -> the embedded LLM
 (SmolLM2, loaded and warm), timers stored and scheduled in SQLite, the weather from a
 local fake Open-Meteo server, lights on a local fake Home Assistant. Between items
 every timer, alarm, reminder and list item is cleared and a new conversation begins.
@@ -114,7 +114,7 @@ from hark.events import (
     VadEnd,
     WakeEnd,
 )
-from hark.pipeline.assistant import TurnResult
+from hark.pipeline.result import TurnResult
 
 DEFAULT_OUT = Path("bench/results/latency.json")
 DEFAULT_VOICES = ("hibari", "piper", "espeak-us", "espeak-gb")

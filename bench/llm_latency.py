@@ -100,7 +100,7 @@ from hark.config import Settings, load_settings
 from hark.engines.registry import Engines, load_engines
 from hark.events import BrainEnd, BrainText, ErrorEvent, Event, SttEnd, TtsAudio, WakeEnd
 from hark.household import Household
-from hark.pipeline.assistant import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from tests.fake_llm_servers import Reply
 
 DEFAULT_OUT = Path("bench/results/llm_latency.json")
@@ -152,7 +152,7 @@ class Bench:
     """What every item of one backend needs."""
 
     spec: BackendSpec
-    assistant: Assistant
+    assistant: DeviceSession
     recorder: RecordingBackend
     server: FakeServer | None
     log: CallLog
@@ -331,7 +331,7 @@ async def run_backend(
         household = await Household.open(settings)
         open_s = time.perf_counter() - t0
         try:
-            assistant = Assistant(settings, engines, household.brain(), journal=household.log_turn)
+            assistant = DeviceSession(settings, engines, household.brain(), journal=household.log_turn)
             recorder = install_recorder(household)
             bench = Bench(spec, assistant, recorder, server, log, paced_s, clock_offset_s())
             warm = await warm_up(bench, items[0])

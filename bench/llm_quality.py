@@ -77,7 +77,7 @@ from hark.brain.conversation import Conversation
 from hark.config import load_settings
 from hark.engines.registry import Engines
 from hark.household import Household
-from hark.pipeline.assistant import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from tests.fake_llm_servers import Reply, ToolCall
 
 QUESTIONS = Path(__file__).resolve().parent / "llm_questions.tsv"
@@ -215,7 +215,7 @@ def score(row: Row, result: TurnResult, calls: Sequence[ModelCall]) -> dict[str,
 
 @dataclasses.dataclass
 class Runner:
-    assistant: Assistant
+    assistant: DeviceSession
     recorder: RecordingBackend
     server: FakeServer | None
     session: str = ""
@@ -261,7 +261,7 @@ async def run_backend(spec: BackendSpec, rows: Sequence[Row], data_root: Path) -
         settings = household_settings(base, spec, server, fresh_data_dir(data_root, label))
         household = await Household.open(settings)
         try:
-            assistant = Assistant(settings, Engines(), household.brain(), journal=household.log_turn)
+            assistant = DeviceSession(settings, Engines(), household.brain(), journal=household.log_turn)
             runner = Runner(assistant, install_recorder(household), server)
             t0 = time.perf_counter()
             records = []

@@ -10,8 +10,8 @@ from bench.household_brain import spoken_date_ok, spoken_time_ok, verify
 from bench.llm_common import ModelCall
 from hark.brain.base import Action
 from hark.config import load_settings
-from hark.pipeline.assistant import TurnResult
 from hark.pipeline.respond import Reply
+from hark.pipeline.result import TurnResult
 from hark.pipeline.trace import TurnTrace
 
 EMPTY: dict[str, Any] = {

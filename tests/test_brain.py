@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hark.brain import (
+    Answered,
     BrainChain,
     BrainRequest,
     ClockBrain,
@@ -63,9 +64,9 @@ async def test_chain_falls_through_to_the_honest_answer() -> None:
     parts = await reply(chain, "turn on the kitchen lights")
     text = "".join(p.text for p in parts if isinstance(p, TextDelta))
     assert text == "Sorry, I can't help with that yet."
-    assert chain.last_brain == "not-yet"
+    assert parts[0] == Answered("not-yet")
     parts = await reply(chain, "what time is it")
-    assert chain.last_brain == "clock"
+    assert parts[0] == Answered("clock")
 
 
 async def test_chain_with_no_taker_uses_its_fallback() -> None:

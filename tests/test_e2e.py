@@ -21,15 +21,15 @@ from hark.events import (
     TtsEnd,
     VadEnd,
 )
-from hark.pipeline import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from tests.conftest import DATA
 from tests.textmatch import wer
 
 NOW = dt.datetime(2026, 11, 22, 15, 7, tzinfo=ZoneInfo("Europe/Paris"))
 
 
-def assistant(settings, engines, brain=None) -> Assistant:  # type: ignore[no-untyped-def]
-    return Assistant(settings, engines, brain or default_brain("Europe/Paris"), now=lambda: NOW)
+def assistant(settings, engines, brain=None) -> DeviceSession:  # type: ignore[no-untyped-def]
+    return DeviceSession(settings, engines, brain or default_brain("Europe/Paris"), now=lambda: NOW)
 
 
 async def listen(settings, engines, name: str, *, realtime: bool = False, sink=None, brain=None) -> list[TurnResult]:  # type: ignore[no-untyped-def]
@@ -180,7 +180,7 @@ async def test_engine_failure_mid_turn_apologises_and_the_loop_goes_on(settings,
     assert isinstance(err, ErrorEvent) and err.stage is Stage.BRAIN and err.code == "brain-failed"
     assert results[0].reply is not None and "Sorry, something went wrong" in results[0].reply.text
     assert results[1].ok and results[1].reply is not None and results[1].reply.text == "Fine now."
-    assert len(sink.received) >= 2  # the apology was spoken, then the second answer
+    assert sink.chunks >= 2  # the apology was spoken, then the second answer
 
 
 async def test_wake_word_alone_then_silence_is_abandoned(settings, engines) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +216,7 @@ async def test_a_pause_after_the_wake_word_does_not_end_the_turn(settings, engin
     samples = np.concatenate(
         [silence(0.8), trimmed("Hey Jarvis."), silence(1.5), trimmed("What time is it?"), silence(2.0)]
     )
-    a = Assistant(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
+    a = DeviceSession(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
     results = await a.listen(array_source(samples, realtime=False), NullSink(), wait_for_reply=True)
     assert [r.transcript for r in results] == ["What time is it?"]
     assert results[0].reply is not None and results[0].reply.intent == "GetTime"
@@ -238,7 +238,7 @@ async def test_speech_resuming_right_after_a_pause_continues_the_turn(settings, 
     samples = np.concatenate(
         [silence(0.8), trimmed("Hey Jarvis, what is the"), silence(0.45), trimmed("date today?"), silence(2.5)]
     )
-    a = Assistant(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
+    a = DeviceSession(eager, engines, default_brain("Europe/Paris"), now=lambda: NOW)
     sink = WavFileSink(tmp_path / "reply.wav", realtime=True)  # a reply that takes time to play
     results = await a.listen(array_source(samples, realtime=True), sink)
     await sink.close()

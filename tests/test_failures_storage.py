@@ -25,7 +25,7 @@ from hark.config import Settings
 from hark.engines.registry import Engines
 from hark.events import ErrorEvent
 from hark.household import Household
-from hark.pipeline import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from hark.skills.media import LocalDevice
 from hark.store import Database, ListItem, StorageFullError
 from tests.conftest import SRC
@@ -74,11 +74,11 @@ def _reply(result: TurnResult) -> str:
 
 
 @pytest.fixture
-async def home(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[Household, Assistant]]:
+async def home(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[Household, DeviceSession]]:
     s = dataclasses.replace(settings, data_dir=tmp_path).replace(llm={"backend": "off"})
     household = await Household.open(s)
     household.add_device(LocalDevice("local"))
-    assistant = Assistant(s, Engines(), household.brain(), device_id="local", journal=household.log_turn)
+    assistant = DeviceSession(s, Engines(), household.brain(), device_id="local", journal=household.log_turn)
     try:
         yield household, assistant
     finally:
@@ -86,7 +86,7 @@ async def home(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[Househ
 
 
 async def test_a_full_disk_still_answers_says_so_for_writes_and_loses_nothing(
-    home: tuple[Household, Assistant], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    home: tuple[Household, DeviceSession], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     household, assistant = home
     for item in ("eggs", "bread"):
@@ -140,7 +140,7 @@ async def test_a_disk_full_at_start_serves_without_storage_and_recovers_when_the
     household = await Household.open(s)  # does not fail
     try:
         household.add_device(LocalDevice("local"))
-        assistant = Assistant(s, Engines(), household.brain(), device_id="local", journal=household.log_turn)
+        assistant = DeviceSession(s, Engines(), household.brain(), device_id="local", journal=household.log_turn)
         assert any("answering without storage" in r.getMessage() for r in caplog.records)
         assert _reply(await assistant.ask_text("what time is it", None)).startswith("It's ")
         assert _reply(await assistant.ask_text("add milk to the shopping list", None)) == FULL

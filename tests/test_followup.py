@@ -10,7 +10,7 @@ import numpy as np
 from bench.voices import hibari, piper, silence
 from hark.audio import WavFileSink, array_source
 from hark.brain import Action, BrainRequest, ReplyPart, TextDelta
-from hark.pipeline import Assistant
+from hark.session import DeviceSession
 from tests.textmatch import wer
 
 
@@ -44,7 +44,7 @@ class ChattyBrain:
 
 async def run(settings, engines, samples: np.ndarray, tmp_path: Path) -> tuple[list, ChattyBrain]:  # type: ignore[no-untyped-def,type-arg]
     brain = ChattyBrain()
-    a = Assistant(settings, engines, brain)
+    a = DeviceSession(settings, engines, brain)
     sink = WavFileSink(tmp_path / "out.wav", realtime=True)
     results = await a.listen(array_source(samples, realtime=True), sink)
     await sink.close()

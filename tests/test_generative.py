@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hark.brain.base import Action, BrainRequest, Intent, ReplyPart, TextDelta
+from hark.brain.base import Action, Answered, BrainRequest, Intent, ReplyPart, TextDelta
 from hark.brain.chain import BrainChain
 from hark.brain.confirm import Confirmations, parse_answer
 from hark.brain.conversation import Conversation
@@ -140,7 +140,7 @@ async def test_a_brain_chain_takes_the_generative_answer(tmp_path: Path) -> None
         chain = BrainChain([r.brain])
         parts = [p async for p in chain.respond(r.request("hi"))]
     assert said(parts) == "Hello there."
-    assert chain.last_brain == "generative"
+    assert parts[0] == Answered("generative")
 
 
 # -- the request ----------------------------------------------------------------------------------
@@ -440,12 +440,12 @@ async def test_chat_mode_starts_and_ends_with_actions(tmp_path: Path) -> None:
     async with rig(tmp_path, text("Space is big. What do you like about it?"), text("Bye is a word.")) as r:
         start = await r.ask("Let's chat!")
         assert actions(start) == [Action("chat_mode", {"on": True})] and said(start) == CHAT_OPENER
-        assert r.brain.in_chat(r.conversation.id) and r.llm.requests == []
+        assert r.conversation.chatting and r.llm.requests == []
         await r.ask("tell me about space")
         assert "relaxed chat" in r.llm.requests[0].messages[-1].context[0]
         end = await r.ask("Goodbye.")
         assert actions(end) == [Action("chat_mode", {"on": False})] and said(end) == CHAT_GOODBYE
-        assert not r.brain.in_chat(r.conversation.id)
+        assert not r.conversation.chatting
         outside = await r.ask("bye")  # not chatting: an ordinary question for the model
     assert actions(outside) == [] and said(outside) == "Bye is a word."
 
@@ -453,10 +453,10 @@ async def test_chat_mode_starts_and_ends_with_actions(tmp_path: Path) -> None:
 async def test_other_conversations_are_not_in_chat_mode(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
         await r.ask("let's talk")
-        assert r.brain.in_chat(r.conversation.id)
-        assert not r.brain.in_chat(Conversation().id)
-        r.brain.end_chat(r.conversation.id)
-        assert not r.brain.in_chat(r.conversation.id)
+        assert r.conversation.chatting  # the mode travels with the conversation, never on the shared brain
+        assert not Conversation().chatting
+        other = [p async for p in r.brain.respond(BrainRequest("stop", Conversation()))]
+        assert actions(other) == [] and r.conversation.chatting  # another conversation's "stop" ends nothing here
 
 
 async def test_warm_passes_the_fixed_prefix_to_both_backends(tmp_path: Path) -> None:
@@ -499,10 +499,10 @@ async def test_the_chat_gate_ends_chat_mode_before_the_classic_brain_hears_stop(
     async with rig(tmp_path, text("Sure.")) as r:
         chain = BrainChain([ChatGate(r.brain), ClassicStop(), r.brain])
         start = [p async for p in chain.respond(r.request("let's chat"))]
-        assert actions(start) == [Action("chat_mode", {"on": True})] and chain.last_brain == "chat"
+        assert actions(start) == [Action("chat_mode", {"on": True})] and Answered("chat") in start
         middle = [p async for p in chain.respond(r.request("tell me something"))]
-        assert said(middle) == "Sure." and chain.last_brain == "generative"
+        assert said(middle) == "Sure." and Answered("generative") in middle
         end = [p async for p in chain.respond(r.request("Stop."))]
         assert actions(end) == [Action("chat_mode", {"on": False})] and said(end) == CHAT_GOODBYE
         again = [p async for p in chain.respond(r.request("stop"))]
-        assert said(again) == "Okay." and chain.last_brain == "classic"
+        assert said(again) == "Okay." and Answered("classic") in again

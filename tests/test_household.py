@@ -14,7 +14,7 @@ from bench.voices import hibari, piper, silence
 from hark.audio import NullSink, WavFileSink, array_source
 from hark.config import Settings
 from hark.household import Household
-from hark.pipeline import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from hark.skills.media import LocalDevice
 from hark.store import Timer, TurnLog
 from tests.fake_homeassistant import FakeHomeAssistant
@@ -44,7 +44,7 @@ async def home(settings: Settings, engines, fake_ha: FakeHomeAssistant, tmp_path
     household = await Household.open(s)
     device = LocalDevice("local")
     household.add_device(device)
-    assistant = Assistant(s, engines, household.brain(), device_id="local", journal=household.log_turn)
+    assistant = DeviceSession(s, engines, household.brain(), device_id="local", journal=household.log_turn)
     await household.hub.attach("local", assistant)
     try:
         yield household, assistant, device
@@ -53,7 +53,7 @@ async def home(settings: Settings, engines, fake_ha: FakeHomeAssistant, tmp_path
         await household.close()
 
 
-async def say(assistant: Assistant, text: str) -> TurnResult:
+async def say(assistant: DeviceSession, text: str) -> TurnResult:
     return await assistant.ask_text(text, None)
 
 
@@ -143,7 +143,7 @@ async def test_unreachable_home_assistant_is_a_clear_spoken_error(settings, engi
     s = household_settings(settings, tmp_path, f"http://127.0.0.1:{free_port()}")
     household = await Household.open(s)  # starts even though the hub is down
     try:
-        a = Assistant(s, engines, household.brain(), journal=household.log_turn)
+        a = DeviceSession(s, engines, household.brain(), journal=household.log_turn)
         r = await a.ask_text("turn off the kitchen lights", None)
         assert "can't reach Home Assistant" in reply(r)
     finally:
@@ -178,7 +178,7 @@ async def test_timer_rings_on_the_device_until_stop(home, tmp_path: Path) -> Non
     async with household.db.transaction() as session:
         (timer,) = (await session.execute(select(Timer))).scalars().all()
     assert timer.state == "done"
-    assert not a._rings
+    assert not a.ringer.pending
 
 
 async def test_null_sink_is_fine_for_text(home) -> None:  # type: ignore[no-untyped-def]

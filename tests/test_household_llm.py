@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hark.config import Settings
 from hark.household import Household
-from hark.pipeline import Assistant, TurnResult
+from hark.session import DeviceSession, TurnResult
 from hark.store import Timer
 from tests.fake_llm_servers import FakeOpenAI, Reply, ToolCall
 
@@ -31,7 +31,7 @@ def server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 async def home(
     settings: Settings, engines, server: FakeOpenAI, tmp_path: Path, no_leaked_tasks: None
-) -> AsyncIterator[tuple[Household, Assistant]]:  # type: ignore[no-untyped-def]
+) -> AsyncIterator[tuple[Household, DeviceSession]]:  # type: ignore[no-untyped-def]
     s = dataclasses.replace(settings, data_dir=tmp_path).replace(
         llm={
             "backend": "openai", "model": "test-model", "base_url": server.base_url, "api_key": KEY,
@@ -39,7 +39,7 @@ async def home(
         }
     )  # fmt: skip
     household = await Household.open(s)
-    assistant = Assistant(s, engines, household.brain(), journal=household.log_turn)
+    assistant = DeviceSession(s, engines, household.brain(), journal=household.log_turn)
     try:
         yield household, assistant
     finally:

@@ -11,8 +11,7 @@ from hark.audio import WavFileSink, array_source, read_wav
 from hark.brain import BrainChain, BrainRequest, NotYetBrain
 from hark.brain.classic import ClassicBrain, Understood
 from hark.nlu.types import BrainCommand
-from hark.pipeline import Assistant
-from hark.pipeline.assistant import chime
+from hark.session import DeviceSession, chime
 from hark.skills.registry import SkillRegistry
 
 
@@ -35,14 +34,14 @@ async def test_ringing_until_stop(settings, engines, tmp_path: Path) -> None:  #
     out = tmp_path / "speaker.wav"
     sink = WavFileSink(out, realtime=True)
     stops: list[str] = []
-    holder: list[Assistant] = []
+    holder: list[DeviceSession] = []
 
     async def stop_ringing(device_id: str) -> bool:
         stops.append(device_id)
         return await holder[0].stop(device_id)
 
     brain = BrainChain([ClassicBrain(StopOnly(), SkillRegistry(), stop_ringing=stop_ringing), NotYetBrain()])
-    a = Assistant(settings, engines, brain)
+    a = DeviceSession(settings, engines, brain)
     holder.append(a)
     await a.announce("local", "Your pasta timer is done.", repeat_until_stopped=True, key="timer:1")
     # 4.5 s of the timer ringing (chime + sentence, repeated), then the user says "stop", then quiet
@@ -56,7 +55,7 @@ async def test_ringing_until_stop(settings, engines, tmp_path: Path) -> None:  #
     assert r.transcript is not None and "stop" in r.transcript.lower()
     assert stops == ["local"]
     assert r.reply is not None and r.reply.text == "Stopped."
-    assert not a._rings  # nothing rings any more
+    assert not a.ringer.pending  # nothing rings any more
     played, _ = read_wav(out)
     # it rang (chime + sentence at least once) and then said "Stopped.", and did not ring again for 5 s
     assert len(played) / 16000 > 2.5

@@ -1,12 +1,13 @@
 """Brains: what Hark understands and answers."""
 
-from .base import Action, Brain, BrainRequest, Claiming, Intent, Preparing, ReplyPart, TextDelta, Unhandled
+from .base import Action, Answered, Brain, BrainRequest, Claiming, Intent, Preparing, ReplyPart, TextDelta, Unhandled
 from .chain import BrainChain
 from .clock import ClockBrain, NotYetBrain
 from .conversation import Conversation, Turn
 
 __all__ = [
     "Action",
+    "Answered",
     "Brain",
     "BrainChain",
     "BrainRequest",

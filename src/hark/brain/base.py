@@ -72,7 +72,15 @@ class Failure:
     message: str
 
 
-ReplyPart = TextDelta | Intent | Action | Unhandled | Failure
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answered:
+    """Which brain of a chain answers (the chain's first part): per-request, in the reply itself,
+    never read back from the shared chain object afterwards."""
+
+    brain: str
+
+
+ReplyPart = TextDelta | Intent | Action | Unhandled | Failure | Answered
 
 
 @runtime_checkable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from .base import Brain, BrainRequest, Claiming, Preparing, ReplyPart, TextDelta, Unhandled
+from .base import Answered, Brain, BrainRequest, Claiming, Preparing, ReplyPart, TextDelta, Unhandled
 
 
 class BrainChain:
@@ -15,7 +15,6 @@ class BrainChain:
             raise ValueError("a brain chain needs at least one brain")
         self.brains = list(brains)
         self.fallback = fallback
-        self.last_brain: str | None = None
 
     async def prepare(self, request: BrainRequest) -> None:
         """Let each brain that can get ahead of the request do so (in order, one at a time),
@@ -33,12 +32,11 @@ class BrainChain:
                 first = await anext(stream, None)
                 if first is None or isinstance(first, Unhandled):
                     continue
-                self.last_brain = brain.name
+                yield Answered(brain.name)
                 yield first
                 async for part in stream:
                     yield part
                 return
             finally:
                 await stream.aclose()  # type: ignore[attr-defined]
-        self.last_brain = None
         yield TextDelta(self.fallback)

@@ -326,19 +326,11 @@ class GenerativeBrain:
         self.stall_timeout_s = stall_timeout_s
         self.fact_skills = fact_skills
         self.honest = honest
-        self._chatting: set[str] = set()
 
     # -- public helpers -------------------------------------------------------------------------
 
     def tool_specs(self) -> list[ToolSpec]:
         return [ToolSpec(t.name, t.description, t.parameters) for t in self.registry.tools]
-
-    def in_chat(self, conversation_id: str) -> bool:
-        return conversation_id in self._chatting
-
-    def end_chat(self, conversation_id: str) -> None:
-        """Leave chat mode without a word (the pipeline calls this when the user stays silent)."""
-        self._chatting.discard(conversation_id)
 
     async def warm(self) -> None:
         """Let the backends prepare the fixed prefix (system prompt and tools)."""
@@ -399,20 +391,20 @@ class GenerativeBrain:
     def chat_command(self, request: BrainRequest) -> list[ReplyPart] | None:
         """Chat mode on/off; None when the text is neither (a start phrase with more words goes on to the model)."""
         text = _normalise(request.text)
-        conversation = request.conversation.id
-        if conversation in self._chatting:
+        conversation = request.conversation
+        if conversation.chatting:
             bare = re.sub(r"\s+", " ", _CHAT_FILLERS.sub(" ", text)).strip()
             if bare in {_normalise(p) for p in self.chat.stop_phrases}:
-                self._chatting.discard(conversation)
+                conversation.chatting = False
                 return [Action("chat_mode", {"on": False}), TextDelta(CHAT_GOODBYE)]
             return None
         for phrase in self.chat.start_phrases:
             start = _normalise(phrase)
             if text == start:
-                self._chatting.add(conversation)
+                conversation.chatting = True
                 return [Action("chat_mode", {"on": True}), TextDelta(CHAT_OPENER)]
             if text.startswith(start + " "):  # "let's chat about space": chat mode, and answer it
-                self._chatting.add(conversation)
+                conversation.chatting = True
                 return None
         return None
 
@@ -564,7 +556,7 @@ class GenerativeBrain:
         if merged and merged[0][0] == "assistant":
             merged.pop(0)
         messages = [Message("user" if role == "user" else "assistant", text) for role, text in merged]
-        notes = (time_note(request.now(), chatting=self.in_chat(request.conversation.id)), facts_note(facts))
+        notes = (time_note(request.now(), chatting=request.conversation.chatting), facts_note(facts))
         context = tuple(note for note in notes if note)
         if messages and messages[-1].role == "user" and request.text.strip():
             messages[-1] = dataclasses.replace(messages[-1], context=context)

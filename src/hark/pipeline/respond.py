@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from ..audio.chunk import AudioChunk
 from ..audio.sinks import AudioSink
-from ..brain.base import Action, Brain, BrainRequest, Failure, Intent, TextDelta, Unhandled
+from ..brain.base import Action, Answered, Brain, BrainRequest, Failure, Intent, TextDelta, Unhandled
 from ..engines.base import TtsEngine
 from ..errors import HarkError, StageError
 from ..events import (
@@ -79,6 +79,8 @@ async def _brain_text(
             elif isinstance(part, Failure):
                 reply.failures.append(part)
                 emit(ErrorEvent(t=clock(), code=part.code, message=part.message, stage=Stage.BRAIN))
+            elif isinstance(part, Answered):
+                reply.brain = part.brain
             elif isinstance(part, Unhandled):
                 continue
     except HarkError:
@@ -87,7 +89,7 @@ async def _brain_text(
         raise StageError("brain", f"{type(exc).__name__}: {exc}") from exc
     finally:
         reply.text = "".join(parts).strip()
-        reply.brain = getattr(brain, "last_brain", None) or brain.name
+        reply.brain = reply.brain or brain.name
     emit(BrainEnd(t=clock(), text=reply.text, brain=reply.brain, intent=reply.intent))
 
 

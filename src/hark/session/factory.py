@@ -8,8 +8,8 @@ from ..audio.sinks import AudioSink
 from ..engines.registry import Engines
 from ..events import Event
 from ..household import Household
-from ..pipeline.assistant import Assistant
 from ..skills.media import LocalDevice
+from .device import DeviceSession
 
 
 def open_device_session(
@@ -19,7 +19,7 @@ def open_device_session(
     *,
     device_id: str = "local",
     on_event: Callable[[Event], None] | None = None,
-) -> Assistant:
+) -> DeviceSession:
     """A session for ``device_id`` playing on ``sink``: the device's own volume (applied to the
     sink), the household's brain and turn journal. Attach it to ``household.hub`` so its timers
     ring on it (and detach it when the device goes)."""
@@ -34,13 +34,11 @@ def open_device_session(
     household.add_device(device)
     if sink is not None:
         sink.gain = device.gain
-    generative = household.generative()
-    return Assistant(
+    return DeviceSession(
         household.settings,
         engines,
         household.brain(),
         device_id=device.device_id,
         journal=household.log_turn,
-        on_chat_end=generative.end_chat if generative is not None else None,
         on_event=on_event,
     )
