@@ -148,3 +148,17 @@ async def open_stack(
     finally:
         await scheduler.stop()
         await db.close()
+
+
+def schema_head() -> str:
+    """The newest migration's revision: what a database opened by Hark must be at."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from hark.store.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head

@@ -13,7 +13,7 @@ from hark.skills.base import SkillContext
 from hark.skills.registry import SkillRegistry
 from hark.store import Database
 from tests.fake_llm import FakeLlm, text, tool, tools
-from tests.storefakes import WEDNESDAY_10AM, sqlite_url
+from tests.storefakes import WEDNESDAY_10AM, schema_head, sqlite_url
 
 
 def test_keywords_drop_stop_words_and_plurals() -> None:
@@ -157,4 +157,4 @@ async def test_a_0001_database_is_upgraded_with_its_data_and_can_go_back(tmp_pat
         await Memory(db).remember("default", "I like tea")
         assert [f.text for f in await Memory(db).list("default")] == ["I like tea"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema_head(),)]

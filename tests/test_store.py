@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from hark.config import Settings, StorageSettings
 from hark.store import Base, Database, ListItem, StorageError, Timer, TurnLog
-from tests.storefakes import PARIS, sqlite_url
+from tests.storefakes import PARIS, schema_head, sqlite_url
 
 
 def _tables(path: Path) -> set[str]:
@@ -33,7 +33,7 @@ async def test_fresh_database_is_migrated_to_head(tmp_path: Path) -> None:
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     assert {"timers", "alarms", "reminders", "list_items", "turn_log", "alembic_version"} <= _tables(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema_head(),)]
 
 
 async def test_existing_database_reopens_with_its_data(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ matching subclass so callers only ever see ``HarkError``.
 The CLI prints any of them as one line, ``hark: error [code]: message``; a message
 names the setting at fault and what to do. Codes raised outside this module:
 ``storage-failed`` and ``storage-full`` (:mod:`hark.store.errors`), ``llm-*``
-(:mod:`hark.llm.base`); the CLI adds ``internal`` (a bug: a one-line summary, the
+(:mod:`hark.llm.base`), ``pairing-refused`` (:mod:`hark.household.devices`); the CLI adds ``internal`` (a bug: a one-line summary, the
 traceback with ``-v`` or ``HARK_DEBUG=1``) and ``install`` (a missing dependency).
 """
 

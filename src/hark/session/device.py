@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import numpy as np
 
@@ -365,14 +365,18 @@ class DeviceSession:
             state = stream.capture(
                 self.new_run(Stage.VAD), None, np.zeros(0, np.int16), 0.0, self.clock(), expect_speech=False
             )
+        windows = _windows(source, capture_vad.window_samples)
         try:
-            async for audio_t, t, w in _windows(source, capture_vad.window_samples):
+            async for audio_t, t, w in windows:
                 state = await state.step(stream, w, audio_t, t)
                 if stream.finished:
                     return list(kept)
             await self._end_of_stream(stream, state)
             return list(kept)
         finally:
+            await windows.aclose()
+            if callable(close := getattr(source, "aclose", None)):
+                await close()  # the stream is done with: its producer stops now, not when collected
             await self._stop_preparing()
             await self.ringer.silence()
             run = getattr(state, "run", None)
@@ -410,7 +414,9 @@ class DeviceSession:
         return self.ringer.remove(key)
 
 
-async def _windows(source: AsyncIterator[AudioChunk], window: int) -> AsyncIterator[tuple[float, float, Int16Array]]:
+async def _windows(
+    source: AsyncIterator[AudioChunk], window: int
+) -> AsyncGenerator[tuple[float, float, Int16Array], None]:
     """The stream cut into VAD windows, whatever the size of its chunks: (audio_t, t, samples)."""
     carry = np.zeros(0, np.int16)
     carry_audio_t = carry_t = 0.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .columns import UTCDateTime
@@ -28,7 +28,10 @@ __all__ = [
     "TIMER_STATES",
     "Alarm",
     "Base",
+    "DeviceRow",
     "ListItem",
+    "PairingCodeRow",
+    "PairingGuardRow",
     "Reminder",
     "ReminderState",
     "Timer",
@@ -143,3 +146,63 @@ class Fact(Base):
     profile: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+DEFAULT_HOUSEHOLD = "default"
+"""The household of every row until a server holds several (the column is there already)."""
+
+
+class DeviceRow(Base):
+    """A paired device (speaker, browser tab, phone): what its token is and where it stands.
+
+    Only ``token_hash`` (SHA-256 of the token, hex) is stored: the token itself is shown
+    once, at pairing. A revoked device keeps its row (``revoked_at`` set) so the list
+    shows it and its token stays refused. Used by :mod:`hark.store.devices`.
+    """
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_HOUSEHOLD, server_default=DEFAULT_HOUSEHOLD)
+    name: Mapped[str] = mapped_column(String(64))
+    room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PairingCodeRow(Base):
+    """A short pairing code offered by ``hark device pair``: single use, until ``expires_at``.
+
+    ``code_hash`` is SHA-256 of ``salt`` and the code (hex). ``used_at`` and ``device_id``
+    are set by the pairing that used it.
+    """
+
+    __tablename__ = "pairing_codes"
+    __table_args__ = (Index("ix_pairing_codes_household_expires", "household_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_HOUSEHOLD, server_default=DEFAULT_HOUSEHOLD)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("devices.id", name="fk_pairing_codes_device_id"), nullable=True
+    )
+
+
+class PairingGuardRow(Base):
+    """Wrong pairing codes of one household: how many in the current window, and until when
+    pairing is refused after too many. Kept in the database so a restart does not reset it."""
+
+    __tablename__ = "pairing_guard"
+
+    household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
