@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ import numpy as np
 from ..audio.chunk import SAMPLE_RATE, Int16Array, to_float
 from ..config import TurnSettings
 from ..engines.base import SttEngine, TurnDetector, VadEngine
+from ..engines.executor import infer
 from ..engines.stt_stream import SpeculativeStt, SttResult
 from ..events import Event, SttPartial, VadEnd, VadStart
 from .clock import Clock
@@ -141,7 +141,7 @@ class TurnCapture:
                 self._rearm()
                 return None
             audio = to_float(np.concatenate(self._audio))
-            self.turn_probability = await asyncio.to_thread(self.turn.probability_complete, audio)
+            self.turn_probability = await infer(self.turn, self.turn.probability_complete, audio)
             if self.turn_probability >= self.settings.smart_turn_threshold:
                 return self._end("smart-turn")
         elif signal is Signal.ASK_TURN and self.turn is None and self._wake_tail:

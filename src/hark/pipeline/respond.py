@@ -19,6 +19,7 @@ from ..audio.chunk import AudioChunk
 from ..audio.sinks import AudioSink
 from ..brain.base import Action, Answered, Brain, BrainRequest, Failure, Intent, TextDelta, Unhandled
 from ..engines.base import TtsEngine
+from ..engines.executor import infer
 from ..errors import HarkError, StageError
 from ..events import (
     BrainAction,
@@ -114,7 +115,7 @@ async def _speak(
                     if index == 0:
                         emit(TtsStart(t=clock(), engine=tts.name, voice=tts.voice))
                     try:
-                        samples = await asyncio.to_thread(tts.synthesize, seg)
+                        samples = await infer(tts, tts.synthesize, seg)
                     except HarkError:
                         raise
                     except Exception as exc:
@@ -190,7 +191,7 @@ async def respond(
         emit(ErrorEvent(t=clock(), code=exc.code, message=exc.message, stage=stage))
         if tts is not None and sink is not None and stage is not Stage.TTS:
             try:
-                samples = await asyncio.to_thread(tts.synthesize, APOLOGY)
+                samples = await infer(tts, tts.synthesize, APOLOGY)
                 await sink.play(_one(AudioChunk(samples, tts.capabilities.sample_rate, t=clock())))
             except Exception as exc2:
                 emit(ErrorEvent(t=clock(), code="tts-failed", message=str(exc2), stage=Stage.TTS))

@@ -18,6 +18,7 @@ def open_device_session(
     sink: AudioSink | None,
     *,
     device_id: str = "local",
+    session_id: str | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> DeviceSession:
     """A session for ``device_id`` playing on ``sink``: the device's own volume (applied to the
@@ -40,5 +41,6 @@ def open_device_session(
         household.brain(),
         device_id=device.device_id,
         journal=household.log_turn,
+        session_id=session_id,
         on_event=on_event,
     )

@@ -17,6 +17,7 @@ import numpy as np
 from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from ..audio.sinks import AudioSink
 from ..engines.base import TtsEngine
+from ..engines.executor import infer
 from ..pipeline.clock import Clock
 from ..skills.base import Announcement
 
@@ -59,7 +60,7 @@ class Ringer:
         self.gap_s = gap_s
         self.max_s = max_s
         self._sleep = sleep
-        self._synthesize = synthesize or (lambda engine, text: asyncio.to_thread(engine.synthesize, text))
+        self._synthesize = synthesize or (lambda engine, text: infer(engine, engine.synthesize, text))
         self.queue: dict[str, Announcement] = {}
         self._task: asyncio.Task[None] | None = None
 
