@@ -232,7 +232,7 @@ async def test_closing_the_stream_stops_generation(backend: EmbeddedBackend) -> 
     assert decoded < 60, f"generation went on after the stream was closed ({decoded} tokens)"
     await asyncio.sleep(0.05)
     assert backend.perf().decoded_tokens == decoded  # really stopped
-    assert backend._jobs.empty() and len(hark_threads()) == 1  # only the idle model thread
+    assert backend.queued_jobs() == 0 and len(hark_threads()) == 1  # only the idle model thread
     # The backend is still usable and the KV bookkeeping consistent.
     assert isinstance((await collect(backend, ask("Hi.", max_tokens=2)))[-1], Finished)
 
@@ -254,7 +254,7 @@ async def test_cancelling_the_consumer_task_stops_generation(backend: EmbeddedBa
     assert decoded < 60
     await asyncio.sleep(0.05)
     assert backend.perf().decoded_tokens == decoded
-    assert backend._jobs.empty()
+    assert backend.queued_jobs() == 0
 
 
 async def test_context_overflow_is_an_llm_error(backend: EmbeddedBackend) -> None:

@@ -97,3 +97,42 @@ async def test_engine_failure_reaches_the_caller() -> None:
     feed(stt, "vvvv")
     with pytest.raises(RuntimeError, match="model crashed"):
         await stt.finish()
+
+
+async def test_partials_wait_for_a_free_engine_but_a_decode_at_a_pause_does_not() -> None:
+    import threading
+
+    from hark.engines.executor import EngineExecutor
+
+    executor = EngineExecutor("stt-shared", 1)
+    engine = FakeStt()
+    engine.executor = executor  # type: ignore[attr-defined]
+    gate = threading.Event()
+    try:
+        other_session = asyncio.create_task(executor.run(gate.wait, 30))  # another session's decode runs
+        for _ in range(10_000):
+            if not executor.idle():
+                break
+            await asyncio.sleep(0.001)
+        assert not executor.idle()
+        stt = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0.1)
+        feed(stt, "v" * 20)  # 0.64 s of speech: partials would be due, but the engine is busy
+        assert stt.decodes == 0
+        feed(stt, "...")  # a pause: its decode is queued all the same (it is likely the final one)
+        assert stt.decodes == 1
+        for _ in range(10_000):  # wait (up to ~10 s) for the decode task to reach the executor
+            if executor.stats().queued == 1:
+                break
+            await asyncio.sleep(0.001)
+        assert executor.stats().queued == 1
+        gate.set()
+        await other_session
+        result = await stt.finish()
+        assert engine.calls == [23 * WIN] and result.speculative_hit
+        feed2 = SpeculativeStt(engine, pause_ms=96, partial_interval_s=0.1)
+        feed(feed2, "v" * 4)  # the engine is free again: a partial starts
+        assert feed2.decodes == 1
+        await feed2.aclose()
+    finally:
+        gate.set()
+        executor.shutdown()

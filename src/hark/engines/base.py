@@ -1,7 +1,11 @@
 """Small engine interfaces. Each engine declares what it can do in ``capabilities``.
 
-Engines are synchronous and may block (model inference); the pipeline calls the
-heavy ones through ``asyncio.to_thread``. A batch speech recogniser is turned
+Engines are synchronous and may block (model inference). The shared ones (speech
+recognition, synthesis, Smart Turn) are called through
+``hark.engines.executor.infer(engine, engine.method, *args)``, which runs the call on
+the bounded executor ``load_engines`` attached to the engine as its ``executor``
+attribute (an engine without one, such as a test fake, runs in ``asyncio.to_thread``).
+The attribute is not part of the protocols below, so fakes need not declare it. A batch speech recogniser is turned
 into a streaming one by :class:`hark.engines.stt_stream.SpeculativeStt`, and a
 batch synthesiser is streamed sentence by sentence by the pipeline, so no
 engine needs to stream natively.

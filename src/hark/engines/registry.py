@@ -1,4 +1,13 @@
-"""Build the engines that the settings name, loading them concurrently."""
+"""Build the engines that the settings name, loading them concurrently.
+
+Each shared engine (speech recognition, synthesis, Smart Turn) gets its own bounded
+:class:`~hark.engines.executor.EngineExecutor`, attached as its ``executor``
+attribute: it is loaded on it and every call site runs its inference there through
+:func:`~hark.engines.executor.infer`. :meth:`Engines.close` stops them. The wake word
+and VAD engines are per-stream state, built by factories and run inline (a few
+hundred microseconds per audio window); each factory loads its model once and gives
+every stream only its own state over it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from collections.abc import Callable
 from ..config import Settings
 from ..errors import EngineLoadError
 from .base import SttEngine, TtsEngine, TurnDetector, VadEngine, WakeWordEngine
+from .executor import EngineExecutor, ExecutorStats, workers_for
 
 
 @dataclasses.dataclass
@@ -23,6 +33,21 @@ class Engines:
     wake_factory: Callable[[], WakeWordEngine] | None = None
     turn: TurnDetector | None = None
     load_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    executors: dict[str, EngineExecutor] = dataclasses.field(default_factory=dict)
+    """The bounded executor of each shared engine, by role (``stt``, ``tts``, ``turn``)."""
+
+    def stats(self) -> dict[str, ExecutorStats]:
+        return {role: ex.stats() for role, ex in self.executors.items()}
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the engines' executors: queued calls are dropped, running ones finish (``wait``:
+        this returns once they have). Calls made after this raise ``HarkError`` ``engine-closed``."""
+        for executor in self.executors.values():
+            executor.shutdown(wait=wait)
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the event loop while a running call finishes."""
+        await asyncio.to_thread(self.close)
 
     def need_stt(self) -> tuple[SttEngine, Callable[[], VadEngine]]:
         if self.stt is None or self.vad_factory is None:
@@ -58,10 +83,16 @@ def make_tts(settings: Settings) -> TtsEngine:
     return HibariTts(s.voice, speed=s.speed)
 
 
-def make_vad() -> VadEngine:
-    from .vad_silero import SileroVadEngine
+def make_vad_factory() -> Callable[[], VadEngine]:
+    """Load the VAD model once; each call of the factory gives a stream its own state over it."""
+    from .vad_silero import SileroVadModel
 
-    return SileroVadEngine()
+    return SileroVadModel().stream
+
+
+def make_vad() -> VadEngine:
+    """One VAD with a model of its own (a tool or test that needs a single stream)."""
+    return make_vad_factory()()
 
 
 def make_turn(settings: Settings) -> TurnDetector | None:
@@ -102,21 +133,41 @@ async def load_engines(settings: Settings, *, wake: bool = True, audio_in: bool 
         return run
 
     jobs: dict[str, Callable[[], object]] = {}
+    executors: dict[str, EngineExecutor] = {}
     if tts:
         jobs["tts"] = timed("tts", lambda: make_tts(settings))
+        # Piper's onnxruntime session uses every core per call; hibari and espeak one
+        executors["tts"] = EngineExecutor("tts", 1 if settings.tts.engine == "piper" else workers_for(1))
     if audio_in:
         jobs["stt"] = timed("stt", lambda: make_stt(settings))
         jobs["turn"] = timed("turn", lambda: make_turn(settings))
-        jobs["vad"] = timed("vad", make_vad)
+        jobs["vad"] = timed("vad", make_vad_factory)
+        executors["stt"] = EngineExecutor("stt", workers_for(settings.stt.threads))
+        executors["turn"] = EngineExecutor("turn", workers_for(1))
     if wake:
         jobs["wake"] = timed("wake", lambda: make_wake_factory(settings))
-    results = await asyncio.gather(*(asyncio.to_thread(fn) for fn in jobs.values()))
+    # each engine loads on its own executor (the factories on a plain thread), all at once
+    try:
+        results = await asyncio.gather(
+            *(executors[role].run(fn) if role in executors else asyncio.to_thread(fn) for role, fn in jobs.items())
+        )
+    except BaseException:
+        for executor in executors.values():
+            executor.shutdown(wait=False)
+        raise
     built = dict(zip(jobs, results, strict=True))
+    for role, executor in list(executors.items()):
+        if built.get(role) is None:  # Smart Turn off
+            executor.shutdown(wait=False)
+            del executors[role]
+        else:
+            built[role].executor = executor  # type: ignore[attr-defined]
     return Engines(
         stt=built.get("stt"),  # type: ignore[arg-type]
         tts=built.get("tts"),  # type: ignore[arg-type]
-        vad_factory=make_vad if audio_in else None,
+        vad_factory=built.get("vad"),  # type: ignore[arg-type]
         wake_factory=built.get("wake"),  # type: ignore[arg-type]
         turn=built.get("turn"),  # type: ignore[arg-type]
         load_seconds=times,
+        executors=executors,
     )

@@ -1,14 +1,16 @@
 """Streaming speech recognition out of a batch engine: decode during pauses.
 
-The adapter keeps the turn's audio and runs the batch engine in a worker
-thread at two moments, one decode at a time:
+The adapter keeps the turn's audio and runs the batch engine on its executor
+(:func:`hark.engines.executor.infer`) at two moments, one decode at a time:
 
 * **speculative**: as soon as the user pauses (``pause_samples`` of silence),
   the audio so far is decoded. If the turn then ends without more speech, the
   final transcript is already there (or nearly) when end of turn is decided,
   so recognition costs almost nothing after the user stops talking.
 * **partial**: during long speech, every ``partial_interval_s`` of new audio,
-  for live partial transcripts.
+  for live partial transcripts. Only when the engine's executor has a free worker
+  and nothing waiting (:func:`hark.engines.executor.has_room`): the engine is shared
+  by every session, and a partial is not worth delaying another session's decode.
 
 ``finish`` returns the decode that covers all voiced audio, waiting for one in
 flight if it does, and decoding afresh only when the user spoke after the last
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..audio.chunk import SAMPLE_RATE, Int16Array, to_float
 from .base import SttEngine
+from .executor import has_room, infer
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class SpeculativeStt:
                 self._partial_interval > 0
                 and self._running is None
                 and self._total - self._last_started_upto >= self._partial_interval
+                and has_room(self.engine)
             ):
                 self._start(self._total, speculative=False)
             return
@@ -105,7 +109,7 @@ class SpeculativeStt:
         audio = self._audio(upto)
         self._last_started_upto = upto
         self.decodes += 1
-        task = asyncio.create_task(asyncio.to_thread(self.engine.transcribe, audio), name="stt-decode")
+        task = asyncio.create_task(infer(self.engine, self.engine.transcribe, audio), name="stt-decode")
         self._running = _Decode(upto, task, speculative)
         task.add_done_callback(self._finished)
 
@@ -152,7 +156,7 @@ class SpeculativeStt:
                 return SttResult(running.task.result(), True, self.decodes)
         upto = min(self._total, self._last_voiced_end + self._tail)
         self.decodes += 1
-        text = await asyncio.to_thread(self.engine.transcribe, self._audio(upto))
+        text = await infer(self.engine, self.engine.transcribe, self._audio(upto))
         return SttResult(text, False, self.decodes)
 
     async def aclose(self) -> None:

