@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import types
-import typing
-from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
+from typing import Any, ClassVar
+
+from .codec import Codec
 
 
 class Stage(enum.StrEnum):
@@ -36,19 +35,8 @@ class Event:
     t: float
 
 
-_E = TypeVar("_E", bound=type[Event])
-_REGISTRY: dict[str, type[Event]] = {}
-
-
-def register(name: str) -> Callable[[_E], _E]:
-    def deco(cls: _E) -> _E:
-        if name in _REGISTRY:
-            raise ValueError(f"event type {name!r} registered twice")
-        cls.type = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
+EVENTS: Codec[Event] = Codec("event")
+register = EVENTS.register
 
 
 # -- run ------------------------------------------------------------------------------
@@ -231,53 +219,15 @@ class BargeIn(Event):
 
 
 def event_types() -> dict[str, type[Event]]:
-    return dict(_REGISTRY)
-
-
-def _enc(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_enc(v) for v in value]
-    return value
+    return EVENTS.types()
 
 
 def encode(event: Event) -> dict[str, Any]:
     """Event -> JSON-ready dict with its ``type``."""
-    out: dict[str, Any] = {"type": event.type}
-    for f in dataclasses.fields(event):
-        out[f.name] = _enc(getattr(event, f.name))
-    return out
-
-
-def _dec(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        for arg in get_args(tp):
-            if arg is type(None):
-                continue
-            return _dec(arg, value)
-    if origin is tuple:
-        (item,) = get_args(tp)[:1]
-        return tuple(_dec(item, v) for v in value)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+    return EVENTS.encode(event)
 
 
 def decode(data: dict[str, Any]) -> Event:
-    """Dict (as made by :func:`encode`) -> event. Unknown types raise ``ValueError``."""
-    try:
-        cls = _REGISTRY[data["type"]]
-    except KeyError as exc:
-        raise ValueError(f"unknown event type {data.get('type')!r}") from exc
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _dec(hints[f.name], data[f.name])
-    return cls(**kwargs)
+    """Dict (as made by :func:`encode`) -> event, checked. Unknown types and bad fields raise
+    :class:`~hark.codec.CodecError` (a ``ValueError``)."""
+    return EVENTS.decode(data)
