@@ -14,7 +14,7 @@ import pytest
 
 from hark.brain import Action, BrainRequest, ReplyPart, TextDelta
 from hark.config import Settings
-from hark.events import BargeIn, Event, PlaybackEnd, RunStart, Stage, WakeEnd
+from hark.events import BargeIn, ErrorEvent, Event, PlaybackEnd, RunStart, Stage, WakeEnd
 from hark.household import AnnouncementHub
 from hark.session import DeviceSession
 from tests.fakes import ScriptedBrain
@@ -199,3 +199,15 @@ async def test_a_stream_that_starts_at_recognition_serves_one_turn() -> None:
     assert brain.heard == ["what time is it"]
     assert [r.transcript for r in results] == ["what time is it"] and results[0].wake is None
     assert kinds(events) == [k for k in ONE_TURN if k not in ("wake-start", "wake-end")]
+
+
+async def test_a_stream_started_at_recognition_that_hears_nothing_says_so() -> None:
+    clock, events = FakeClock(), []  # type: ignore[var-annotated]
+    brain = Replies()
+    s = session(brain, events, clock, wake=False)
+    script = Script(clock).silence(s.settings.wake.speech_timeout_s + 0.5)
+    results = await s.listen(script.source(), GatedSink(), start=Stage.STT)
+    assert brain.heard == [] and len(results) == 1 and not results[0].ok
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert [(e.code, e.message) for e in errors] == [("stt-no-speech", "no request was heard")]  # no wake word here
+    assert kinds(events) == ["run-start", "stt-start", "error", "run-end"]

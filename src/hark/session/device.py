@@ -255,13 +255,10 @@ class DeviceSession:
         self.emitter(run.trace)(RunEnd(t=self.clock(), run_id=run.run_id, ok=True))
 
     async def abandon(self, run: Run) -> TurnResult:
-        """The wake word was heard but no request followed."""
+        """Listening began (the wake word, a button) but no request followed."""
         emit = self.emitter(run.trace)
-        emit(
-            ErrorEvent(
-                t=self.clock(), code=NoSpeechError.code, message="no request after the wake word", stage=Stage.VAD
-            )
-        )
+        message = "no request after the wake word" if run.wake is not None else "no request was heard"
+        emit(ErrorEvent(t=self.clock(), code=NoSpeechError.code, message=message, stage=Stage.VAD))
         if run.capture is not None:
             await run.capture.aclose()
         emit(RunEnd(t=self.clock(), run_id=run.run_id, ok=False))
