@@ -1,4 +1,4 @@
-"""The ``hark`` command: ``listen``, ``ask`` and ``config check``.
+"""The ``hark`` command: ``listen``, ``ask``, ``serve``, ``device`` and ``config check``.
 
 Failures reach the user as one line, ``hark: error [code]: what went wrong and what to do``,
 never as a traceback (``-v`` or ``HARK_DEBUG=1`` shows them). Exit codes: 0 done;
@@ -27,7 +27,9 @@ from .engines import load_engines
 from .errors import HarkError
 from .events import ErrorEvent
 from .household import Household
+from .household.admin_cli import add_device_parser, run_device
 from .pipeline import TurnResult, format_trace
+from .server import cli as server_cli
 from .session import open_device_session
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-tts", action="store_true", help="text reply only (text requests)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--verbose", "-v", action="store_true", help="print every event")
+    server_cli.add_remote_ask_options(ask)
+
+    server_cli.add_serve_parser(sub)
+    add_device_parser(sub)
 
     cfg = sub.add_parser("config", help="configuration")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
@@ -201,4 +207,13 @@ def _run(args: argparse.Namespace) -> int:
         return models_pull.cli_pull(args.name, dest, sha256=args.sha256, endpoint=args.endpoint, force=args.force)
     if args.command == "listen":
         return asyncio.run(_listen(args, settings))
+    if args.command == "serve":
+        return asyncio.run(server_cli.serve_command(args, settings))
+    if args.command == "device":
+        return run_device(args, settings)
+    if args.server:
+        return asyncio.run(server_cli.ask_remote(args))
+    if args.token or args.pair:
+        print("hark ask: --token and --pair go with --server URL", file=sys.stderr)
+        return 2
     return asyncio.run(_ask(args, settings))

@@ -1,0 +1,150 @@
+"""The plain HTTP endpoints: one text turn as server-sent events, pairing, health, readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from ..errors import HarkError
+from ..events import Event
+from ..events import encode as encode_event
+from ..pipeline import TurnResult
+from ..session import open_device_session
+from . import errors as E
+from .connection import turn_message
+from .context import ServerContext
+from .messages import MAX_TEXT_CHARS, encode
+
+PAIRING_REFUSED = "pairing-refused"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"type": "error", "code": code, "message": message}, status_code=status)
+
+
+async def _json_body(request: Request, ctx: ServerContext) -> dict[str, Any] | JSONResponse:
+    body = b""
+    async for piece in request.stream():
+        body += piece
+        if len(body) > ctx.options.max_body_bytes:
+            return _error(413, E.BAD_MESSAGE, f"the body is at most {ctx.options.max_body_bytes} bytes")
+    try:
+        data = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, E.BAD_JSON, f"the body must be JSON: {exc}")
+    if not isinstance(data, dict):
+        return _error(400, E.BAD_MESSAGE, "the body must be a JSON object")
+    return data
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _sse(kind: str, data: dict[str, Any]) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+async def turn(request: Request) -> Response:
+    """``POST /api/turn {"text": ..., "token": ...}``: each pipeline event, then the turn."""
+    ctx: ServerContext = request.app.state.hark
+    if ctx.draining:
+        return _error(503, E.SHUTTING_DOWN, "the server is shutting down")
+    if not ctx.ready:
+        return _error(503, E.NOT_READY, "the server is still loading its engines: try again shortly")
+    data = await _json_body(request, ctx)
+    if isinstance(data, JSONResponse):
+        return data
+    token = _bearer(request) or data.get("token")
+    try:
+        device = await ctx.devices.authenticate(token) if isinstance(token, str) and token else None
+    except HarkError as exc:
+        return _error(503, exc.code, exc.message)
+    if device is None:
+        return _error(401, E.AUTH_REFUSED, "unknown or revoked device token: pair the device again")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _error(400, E.BAD_MESSAGE, "'text' (a non-empty string) is needed")
+    if len(text) > MAX_TEXT_CHARS:
+        return _error(400, E.BAD_MESSAGE, f"a request is at most {MAX_TEXT_CHARS} characters")
+    unknown = sorted(set(data) - {"text", "token"})
+    if unknown:
+        return _error(400, E.BAD_MESSAGE, f"unknown field {unknown[0]!r}")
+
+    events: asyncio.Queue[Event | TurnResult | HarkError] = asyncio.Queue()
+    session_id = f"http-{uuid.uuid4().hex[:12]}"
+    session = open_device_session(
+        ctx.household, ctx.engines, None, device_id=device.device_id, session_id=session_id, on_event=events.put_nowait
+    )
+
+    async def run() -> None:
+        try:
+            events.put_nowait(await session.ask_text(text, None))
+        except HarkError as exc:
+            events.put_nowait(exc)
+
+    # the turn belongs to the server, not to the request: it finishes (and is logged) even if
+    # the client goes away, and shutdown waits for it
+    task = asyncio.create_task(run(), name=f"http-turn-{device.device_id}")
+    ctx.turns.add(task)
+    task.add_done_callback(ctx.turns.discard)
+
+    async def stream() -> AsyncIterator[bytes]:
+        while True:
+            item = await events.get()
+            if isinstance(item, Event):
+                yield _sse("event", {"type": "event", "session_id": session_id, "event": encode_event(item)})
+            elif isinstance(item, HarkError):
+                yield _sse("error", {"type": "error", "code": item.code, "message": item.message, "fatal": True})
+                return
+            else:
+                yield _sse("turn", encode(turn_message(session_id, item)))
+                return
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
+
+async def pair(request: Request) -> Response:
+    """``POST /api/pair {"code": "482913", "name": "kitchen tablet"}`` -> the device's token."""
+    ctx: ServerContext = request.app.state.hark
+    data = await _json_body(request, ctx)
+    if isinstance(data, JSONResponse):
+        return data
+    code, name = data.get("code"), data.get("name")
+    if not isinstance(code, str) or not code.strip():
+        return _error(400, E.BAD_MESSAGE, "'code' (the pairing code shown by hark device pair) is needed")
+    if name is not None and not isinstance(name, str):
+        return _error(400, E.BAD_MESSAGE, "'name' must be a string")
+    try:
+        paired = await ctx.devices.pair(code.strip(), name)
+    except HarkError as exc:
+        retry = getattr(exc, "retry_after_s", None)
+        if exc.code == PAIRING_REFUSED and retry is not None:  # too many wrong codes lately
+            response = _error(429, exc.code, exc.message)
+            response.headers["retry-after"] = str(max(1, round(retry)))
+            return response
+        return _error(403 if exc.code == PAIRING_REFUSED else 503, exc.code, exc.message)
+    return JSONResponse({"device_id": paired.device_id, "token": paired.token, "name": paired.name})
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    ctx: ServerContext = request.app.state.hark
+    body = {
+        "ready": ctx.ready,
+        "draining": ctx.draining,
+        "engines": ctx.engines_loaded(),
+        "sessions": len(ctx.connections),
+    }
+    return JSONResponse(body, status_code=200 if ctx.ready else 503)
