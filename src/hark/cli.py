@@ -83,11 +83,12 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
     else:
         source = microphone_source(settings.audio.input_device, block_ms=settings.audio.block_ms)
         print(f"hark: listening on the microphone for {words} (Ctrl-C to stop)", file=sys.stderr)
-    count = 0
+    count = failed = 0
 
     def on_turn(result: TurnResult) -> None:
-        nonlocal count
+        nonlocal count, failed
         count += 1
+        failed += not result.ok
         _print_turn(result, args, count)
 
     try:
@@ -96,9 +97,12 @@ async def _listen(args: argparse.Namespace, settings: Settings) -> int:
         household.hub.detach(assistant.device_id)
         await household.close()
         await sink.close()
+        await engines.aclose()
     if count == 0:
         print("hark: no wake word was heard", file=sys.stderr)
-    return 0
+    elif failed:
+        print(f"hark: {failed} of {count} turns failed (their errors are in the trace)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -120,6 +124,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         await household.close()
         if sink is not None:
             await sink.close()
+        await engines.aclose()
     _print_turn(result, args, 1)
     failed = not result.ok or any(isinstance(e, ErrorEvent) for e in result.trace.events)
     return 1 if failed else 0

@@ -56,14 +56,15 @@ class Codec(Generic[T]):
         out.update(encode_fields(obj))
         return out
 
-    def decode(self, data: Any) -> T:
-        """Dict (as :meth:`encode` makes it, or as a peer sent it) -> object, checked."""
+    def decode(self, data: Any, *, lenient: bool = False) -> T:
+        """Dict (as :meth:`encode` makes it, or as a peer sent it) -> object, checked.
+        ``lenient``: fields this version does not know are ignored (a newer peer)."""
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             raise CodecError(f"a {self.what} is a JSON object with a string 'type'")
         cls = self._types.get(data["type"])
         if cls is None:
             raise CodecError(f"unknown {self.what} type {data['type']!r}", unknown_type=True)
-        return cls(**decode_fields(cls, data, data["type"]))
+        return cls(**decode_fields(cls, data, data["type"], lenient=lenient))
 
 
 def encode_fields(obj: Any) -> dict[str, Any]:
@@ -82,11 +83,11 @@ def _enc(value: Any) -> Any:
     return value
 
 
-def decode_fields(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:
+def decode_fields(cls: type, data: dict[str, Any], where: str, *, lenient: bool = False) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)
     unknown = sorted(set(data) - {f.name for f in fields} - {"type"})
-    if unknown:
+    if unknown and not lenient:
         raise CodecError(f"{where}: unknown field {unknown[0]!r}")
     kwargs: dict[str, Any] = {}
     for f in fields:

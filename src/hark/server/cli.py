@@ -109,6 +109,7 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         print("hark: stopped", file=sys.stderr, flush=True)
     finally:
         await household.close()
+        await app.state.hark.engines.aclose()  # after every run ended: their executors are idle
     return 0
 
 

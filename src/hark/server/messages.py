@@ -9,11 +9,10 @@ and builds the message (or raises :class:`~hark.server.errors.ProtocolError`), a
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, TypeVar
 
+from ..codec import Codec, CodecError
 from .errors import BAD_MESSAGE, UNKNOWN_TYPE, ProtocolError
 
 PROTOCOL_VERSION = 1
@@ -34,18 +33,14 @@ class Message:
 
 
 _M = TypeVar("_M", bound=type[Message])
-_CLIENT: dict[str, type[Message]] = {}
-_SERVER: dict[str, type[Message]] = {}
+_CLIENT: Codec[Message] = Codec("client message")
+_SERVER: Codec[Message] = Codec("server message")
 
 
-def _register(name: str, registry: dict[str, type[Message]], direction: str) -> Callable[[_M], _M]:
+def _register(name: str, codec: Codec[Message], direction: str) -> Callable[[_M], _M]:
     def deco(cls: _M) -> _M:
-        if name in registry:
-            raise ValueError(f"message type {name!r} registered twice")
-        cls.type = name
         cls.direction = direction
-        registry[name] = cls
-        return cls
+        return codec.register(name)(cls)
 
     return deco
 
@@ -209,108 +204,33 @@ ClientMessage = Hello | Start | AudioEnd | Stop | Playback
 # -- codec ------------------------------------------------------------------------------------
 
 
-def _enc(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _enc(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [_enc(v) for v in value]
-    return value
-
-
 def encode(message: Message) -> dict[str, Any]:
     """Message -> JSON-ready dict, ``type`` first."""
-    out: dict[str, Any] = {"type": message.type}
-    for f in dataclasses.fields(message):
-        out[f.name] = _enc(getattr(message, f.name))
-    return out
+    codec = _CLIENT if message.direction == "client" else _SERVER
+    return codec.encode(message)
 
 
-def _check(tp: Any, value: Any, where: str) -> Any:
-    origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _check(arg, value, where)
-            except ProtocolError as exc:
-                errors.append(exc.message)
-        raise ProtocolError(errors[0] if errors else f"{where}: must not be null", code=BAD_MESSAGE)
-    if origin is Literal:
-        if value not in get_args(tp):
-            choices = ", ".join(repr(a) for a in get_args(tp))
-            raise ProtocolError(f"{where}: {value!r} is not one of {choices}", code=BAD_MESSAGE)
-        return value
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ProtocolError(f"{where}: an object is needed", code=BAD_MESSAGE)
-        return value
-    if origin is list:
-        if not isinstance(value, list):
-            raise ProtocolError(f"{where}: a list is needed", code=BAD_MESSAGE)
-        return value
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise ProtocolError(f"{where}: an object is needed", code=BAD_MESSAGE)
-        return tp(**_fields(tp, value, where))
-    if tp is bool:
-        ok = isinstance(value, bool)
-    elif tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif tp is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif tp is str:
-        ok = isinstance(value, str)
-    else:  # pragma: no cover - a field type this codec does not know is a bug here
-        raise TypeError(f"unsupported field type {tp!r}")
-    if not ok:
-        raise ProtocolError(f"{where}: {tp.__name__} expected, got {type(value).__name__}", code=BAD_MESSAGE)
-    return value
-
-
-def _fields(cls: type, data: dict[str, Any], where: str, *, lenient: bool = False) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known - {"type"})
-    if unknown and not lenient:
-        raise ProtocolError(f"{where}: unknown field {unknown[0]!r}", code=BAD_MESSAGE)
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _check(hints[f.name], data[f.name], f"{where}.{f.name}")
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ProtocolError(f"{where}: {f.name!r} is missing", code=BAD_MESSAGE)
-    return kwargs
-
-
-def _decode(data: Any, registry: dict[str, type[Message]], *, lenient: bool = False) -> Message:
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        raise ProtocolError("a control message is a JSON object with a string 'type'", code=BAD_MESSAGE)
-    cls = registry.get(data["type"])
-    if cls is None:
-        raise ProtocolError(f"unknown message type {data['type']!r}", code=UNKNOWN_TYPE)
-    return cls(**_fields(cls, data, data["type"], lenient=lenient))
+def _decode(codec: Codec[Message], data: Any, *, lenient: bool = False) -> Message:
+    try:
+        return codec.decode(data, lenient=lenient)
+    except CodecError as exc:
+        raise ProtocolError(str(exc), code=UNKNOWN_TYPE if exc.unknown_type else BAD_MESSAGE) from exc
 
 
 def decode(data: Any) -> Message:
     """A client's message (a parsed JSON value) -> its dataclass, checked. Raises ProtocolError."""
-    return _decode(data, _CLIENT)
+    return _decode(_CLIENT, data)
 
 
 def decode_server(data: Any, *, lenient: bool = False) -> Message:
     """A server's message -> its dataclass (what :mod:`hark.client` reads). ``lenient``: fields
     this version does not know are ignored (a newer server of the same protocol version)."""
-    return _decode(data, _SERVER, lenient=lenient)
+    return _decode(_SERVER, data, lenient=lenient)
 
 
 def client_types() -> dict[str, type[Message]]:
-    return dict(_CLIENT)
+    return _CLIENT.types()
 
 
 def server_types() -> dict[str, type[Message]]:
-    return dict(_SERVER)
+    return _SERVER.types()

@@ -4,8 +4,8 @@ The local microphone (``hark listen``), a WebSocket client and, later, Wyoming a
 ESPHome devices are all sources and sinks of this one type. A session owns what is
 per-conversation: its conversation (chat mode included), its profile, its
 announcements, its turns; the engines and the brain it is given are shared with
-every other session and hold no state of it. Events carry the session's id in
-their envelope (:func:`hark.events.envelope`).
+every other session and hold no state of it. A transport that carries many sessions
+on one stream wraps each event with the session's id (the server's ``event`` message).
 
 ``listen`` serves one audio stream with the state machine of :mod:`.states`;
 ``ask_text`` and ``ask_audio`` are single turns that start at the brain or at

@@ -25,15 +25,21 @@ def open_device_session(
     sink), the household's brain and turn journal. Attach it to ``household.hub`` so its timers
     ring on it (and detach it when the device goes)."""
 
-    def on_volume(level: int) -> None:
-        if sink is not None:
-            sink.gain = device.gain
-
     if engines.stt is not None:
         household.tune_stt(engines.stt)
-    device = LocalDevice(device_id, on_volume=on_volume)
-    household.add_device(device)
+    # one control per device, kept across its connections (its volume stays where it was set);
+    # the newest session's sink plays at it
+    device = household.device(device_id)
+    if not isinstance(device, LocalDevice):
+        device = LocalDevice(device_id)
+        household.add_device(device)
     if sink is not None:
+        control = device
+
+        def on_volume(level: int) -> None:
+            sink.gain = control.gain
+
+        device.on_volume = on_volume
         sink.gain = device.gain
     return DeviceSession(
         household.settings,

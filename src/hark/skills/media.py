@@ -72,7 +72,8 @@ class LocalDevice:
     ) -> None:
         self.device_id = device_id
         self._volume = clamp_volume(volume)
-        self._on_volume = on_volume
+        self.on_volume = on_volume
+        """Told the new level when it changes (the device's current sink applies it)."""
 
     @property
     def volume(self) -> int:
@@ -90,8 +91,8 @@ class LocalDevice:
         level = clamp_volume(int(level))
         if level != self._volume:
             self._volume = level
-            if self._on_volume is not None:
-                self._on_volume(level)
+            if self.on_volume is not None:
+                self.on_volume(level)
 
     async def media(self, command: str) -> bool:
         """Nothing but Hark's replies plays here yet, so there is never anything to control."""
