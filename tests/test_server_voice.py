@@ -278,3 +278,28 @@ async def test_the_server_ends_a_spoken_turn_itself_and_its_tail_is_no_error(srv
         assert any(e["type"] == "vad-end" for e in r.events) and not r.errors
         after = await s.ask_text("what is the date today", speak=False)
         assert not after.errors and after.turn.intent == "HassGetCurrentDate"
+
+
+async def test_a_start_right_after_stop_is_accepted(srv) -> None:  # type: ignore[no-untyped-def]
+    """The server finishes the cut run (done) before it reads the next message: no protocol-busy."""
+    running, devices = srv
+    _, token = await devices.add("kitchen")
+    async with await client.connect(running.ws, token) as s:
+        await s.send_raw(json.dumps({"type": "start", "start_stage": "brain", "text": "what is the date today"}))
+        while not isinstance(await s.next(), bytes):
+            pass  # the reply is playing
+        await s.send_raw(json.dumps({"type": "stop"}))
+        await s.send_raw(
+            json.dumps({"type": "start", "start_stage": "brain", "end_stage": "brain", "text": "what time is it"})
+        )
+        seen: list[object] = []
+        async with asyncio.timeout(60):  # a refused start would never end: fail, do not hang
+            while sum(isinstance(m, client.Done) for m in seen) < 2:
+                item = await s.next()
+                assert item is not None, "the server closed the connection"
+                seen.append(item)
+                if isinstance(item, client.ErrorMessage):
+                    break
+    assert [m.code for m in seen if isinstance(m, client.ErrorMessage)] == []  # type: ignore[attr-defined]
+    turns = [m for m in seen if isinstance(m, client.TurnMessage)]
+    assert len(turns) == 1 and (turns[0].reply or "").startswith("It's")  # only the second run was answered

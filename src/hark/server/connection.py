@@ -257,8 +257,10 @@ class Connection:
         elif isinstance(message, Stop):
             # like saying "stop": the device's ringing timers are done and its announcements end
             await self.ctx.household.scheduler.acknowledge(self.device_id)
-            if self._run is not None and self._run_stage != "wake":
-                self._run.cancel()  # the reply stops at once (audio-clear); hands-free runs stop by voice
+            run = self._run
+            if run is not None and self._run_stage != "wake":
+                run.cancel()  # the reply stops at once (audio-clear); hands-free runs stop by voice
+                await asyncio.wait({run})  # ended (done sent) before the next message: a start may follow
         elif isinstance(message, Playback):
             self.sink.reported_played_s = message.played_s
         elif isinstance(message, Hello):
