@@ -72,6 +72,26 @@ WARM_QUESTION = "Why is the sky blue?"
 """Asked once as text after the household opens: the model has then generated at least once."""
 
 
+async def reset_household(household: Household) -> dict[str, int]:
+    """Cancel timers, alarms and reminders (store and scheduler) and empty the lists."""
+    async with household.db.transaction() as session:
+        timers = (await session.scalars(select(Timer).where(Timer.state.in_(("running", "paused", "ringing"))))).all()
+        for timer in timers:
+            timer.state = "cancelled"
+        alarms = (await session.scalars(select(Alarm).where(Alarm.enabled.is_(True)))).all()
+        for alarm in alarms:
+            alarm.enabled, alarm.next_at = False, None
+        reminders = (await session.scalars(select(Reminder).where(Reminder.state == "pending"))).all()
+        for reminder in reminders:
+            reminder.state = "cancelled"
+        items = len((await session.scalars(select(ListItem))).all())
+        await session.execute(delete(ListItem))
+    for kind, rows in (("timer", timers), ("alarm", alarms), ("reminder", reminders)):
+        for row in rows:
+            household.scheduler.unschedule(kind, row.id)  # type: ignore[arg-type]
+    return {"timers": len(timers), "alarms": len(alarms), "reminders": len(reminders), "list_items": items}
+
+
 class SpeakerSink(AudioSink):
     """Consumes audio at speaker pace (40 ms blocks) for the first ``paced_s`` seconds of each
     reply, then at once (a long LLM answer would otherwise cost a minute of wall time)."""
@@ -129,23 +149,7 @@ class BenchHome:
     async def reset(self) -> dict[str, int]:
         """Clear everything one item may have left behind; returns what was cleared."""
         household, device = self.household, self.assistant.device_id
-        async with household.db.transaction() as session:
-            timers = (
-                await session.scalars(select(Timer).where(Timer.state.in_(("running", "paused", "ringing"))))
-            ).all()
-            for timer in timers:
-                timer.state = "cancelled"
-            alarms = (await session.scalars(select(Alarm).where(Alarm.enabled.is_(True)))).all()
-            for alarm in alarms:
-                alarm.enabled, alarm.next_at = False, None
-            reminders = (await session.scalars(select(Reminder).where(Reminder.state == "pending"))).all()
-            for reminder in reminders:
-                reminder.state = "cancelled"
-            items = len((await session.scalars(select(ListItem))).all())
-            await session.execute(delete(ListItem))
-        for kind, rows in (("timer", timers), ("alarm", alarms), ("reminder", reminders)):
-            for row in rows:
-                household.scheduler.unschedule(kind, row.id)  # type: ignore[arg-type]
+        cleared = await reset_household(household)
         await household.hub.stop(device)
         await self.assistant.stop(device)
         self.assistant.conversation = Conversation()  # chat mode travels with it
@@ -161,7 +165,7 @@ class BenchHome:
         pending = household.scheduler.pending()
         if pending:
             raise RuntimeError(f"still scheduled after the reset: {pending}")
-        return {"timers": len(timers), "alarms": len(alarms), "reminders": len(reminders), "list_items": items}
+        return cleared
 
     async def snapshot(self) -> dict[str, Any]:
         """What the household holds now: active timers, list items, alarms, reminders, HA calls, weather fetches."""

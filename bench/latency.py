@@ -96,6 +96,7 @@ from bench.metrics import (
     summary,
     table_header,
     wer,
+    write_json,
 )
 from hark.audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from hark.audio.sources import array_source
@@ -755,9 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **body,
     }
     print_report(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    print(f"\nwrote {args.out}")
+    write_json(args.out, report)
     return 0
 
 

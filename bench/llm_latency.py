@@ -68,7 +68,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -92,7 +91,7 @@ from bench.llm_common import (
     parse_backends,
     pieces,
 )
-from bench.metrics import CpuMeter, busy_warning, format_row, machine_info, summary, table_header
+from bench.metrics import CpuMeter, busy_warning, format_row, machine_info, summary, table_header, write_json
 from hark.audio.chunk import AudioChunk
 from hark.brain.conversation import Conversation
 from hark.brain.generative import FILLER
@@ -549,9 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **body,
     }
     print_report(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    print(f"\nwrote {args.out}")
+    write_json(args.out, report)
     return 0
 
 

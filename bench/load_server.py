@@ -38,12 +38,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import delete, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.household_brain import reset_household
 from hark.config import Settings, load_settings
 from hark.engines.registry import Engines, load_engines
 from hark.events import Event
@@ -52,7 +52,6 @@ from hark.household.devices import DeviceRegistry
 from hark.server import create_app
 from hark.server.run import serve
 from hark.session import open_device_session
-from hark.store import Alarm, ListItem, Reminder, Timer
 
 INPROC_DEVICE = "bench-inproc"
 
@@ -66,26 +65,6 @@ def server_settings(base: Settings, data_dir: Path) -> Settings:
         home_assistant={"url": "", "token": ""},
         mqtt={"url": ""},
     )
-
-
-async def reset_household(household: Household) -> dict[str, int]:
-    """Cancel timers, alarms and reminders (store and scheduler) and empty the lists."""
-    async with household.db.transaction() as session:
-        timers = (await session.scalars(select(Timer).where(Timer.state.in_(("running", "paused", "ringing"))))).all()
-        for timer in timers:
-            timer.state = "cancelled"
-        alarms = (await session.scalars(select(Alarm).where(Alarm.enabled.is_(True)))).all()
-        for alarm in alarms:
-            alarm.enabled, alarm.next_at = False, None
-        reminders = (await session.scalars(select(Reminder).where(Reminder.state == "pending"))).all()
-        for reminder in reminders:
-            reminder.state = "cancelled"
-        items = len((await session.scalars(select(ListItem))).all())
-        await session.execute(delete(ListItem))
-    for kind, rows in (("timer", timers), ("alarm", alarms), ("reminder", reminders)):
-        for row in rows:
-            household.scheduler.unschedule(kind, row.id)  # type: ignore[arg-type]
-    return {"timers": len(timers), "alarms": len(alarms), "reminders": len(reminders), "list_items": items}
 
 
 class BenchRoutes:

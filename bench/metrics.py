@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -250,3 +252,11 @@ def announce_machine() -> dict[str, object]:
     if (warning := busy_warning(machine)) is not None:
         print(warning, file=sys.stderr)
     return machine
+
+
+def write_json(path: Path, report: dict[str, Any], *, say: bool = True) -> None:
+    """Write a benchmark's report (bench/results/ is git-ignored) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    if say:
+        print(f"\nwrote {path}")

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import random
 import sys
@@ -63,7 +62,7 @@ from bench.load_stats import (
     saturation,
     table,
 )
-from bench.metrics import announce_machine, summary
+from bench.metrics import announce_machine, summary, write_json
 from hark.client import connect
 
 DEFAULT_OUT = Path("bench/results/server_load.json")
@@ -318,8 +317,7 @@ async def run(args: argparse.Namespace, voices: Sequence[str]) -> dict[str, Any]
             phases[f"level_{n}"] = round(time.monotonic() - t_phase, 1)
             for line in table([lv])[1:]:
                 print(line, flush=True)
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(report, indent=1, default=str) + "\n")  # partial results survive
+            write_json(args.out, report, say=False)  # partial results survive
         report["saturation"] = saturation(report["levels"])
     return report
 
@@ -365,9 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **body,
     }
     print_report(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    print(f"\nwrote {args.out}")
+    write_json(args.out, report)
     return 0
 
 

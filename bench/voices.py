@@ -45,7 +45,9 @@ def espeak(text: str, voice: str = "en-us", speed: float = 1.0) -> np.ndarray:
     exe = shutil.which("espeak-ng")
     if exe is None:
         raise RuntimeError("espeak-ng is not installed (apt install espeak-ng)")
-    out = subprocess.run([exe, "--stdout", "-v", voice, "-s", str(int(160 * speed)), "--", text], capture_output=True, check=True)
+    out = subprocess.run(
+        [exe, "--stdout", "-v", voice, "-s", str(int(160 * speed)), "--", text], capture_output=True, check=True
+    )
     return parse_wav(out.stdout, name="espeak-ng")[0]
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -41,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import available_voices, cached_speech
-from bench.metrics import CpuMeter, busy_warning, machine_info
+from bench.metrics import CpuMeter, busy_warning, machine_info, write_json
 from bench.voices import add_noise, pink_noise, silence
 from hark.audio.chunk import SAMPLE_RATE, Int16Array
 from hark.engines.wake_micro import MicroWakeWordEngine
@@ -356,9 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "detection": detection(examples),
     }
     print_report(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    print(f"\nwrote {args.out}")
+    write_json(args.out, report)
     return 0
 
 
