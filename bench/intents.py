@@ -49,6 +49,7 @@ from hark.nlu.loader import library_data
 from hark.nlu.mapping import names_a_device
 from hark.nlu.spoken import readings
 from hark.skills.alarms import AlarmsSkill
+from hark.skills.announce import AnnounceSkill
 from hark.skills.calc import CalcSkill
 from hark.skills.clock import ClockSkill
 from hark.skills.lists import ListsSkill
@@ -131,6 +132,7 @@ def tool_skills() -> dict[str, str]:
         CalcSkill(),
         MediaSkill(lambda _: None),
         SmartHomeSkill(None, None),
+        AnnounceSkill(None, None),  # type: ignore[arg-type]
     ]
     table = {tool.name: skill.name for skill in skills for tool in skill.tools}
     table.update({f"brain:{c}": "commands" for c in ("stop", "yes", "no")})

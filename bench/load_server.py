@@ -144,7 +144,7 @@ async def main_async(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     engines, household = await asyncio.gather(load_engines(settings), Household.open(settings))
     load_wall = time.perf_counter() - t0
-    registry = DeviceRegistry(household.db)
+    registry = household.paired_devices
     try:
         app = create_app(household, engines, registry, settings, static_dir=None)
         app.router.routes.extend(BenchRoutes(app, household, engines, registry).routes())

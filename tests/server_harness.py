@@ -85,7 +85,7 @@ async def served_household(
 
     s = dataclasses.replace(settings, data_dir=data_dir).replace(llm={"backend": "off"})
     household = await Household.open(s)
-    devices = Devices(DeviceRegistry(household.db))
+    devices = Devices(household.paired_devices)
     try:
         app = create_app(household, engines, devices.registry, s, options=options, static_dir=None)
         async with running(app, send_buffer=send_buffer) as r:

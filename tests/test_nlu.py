@@ -11,22 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bench.intents import CORPUS_DIR, load_corpus
-from hark.brain.memory import MemorySkill
-from hark.config import WeatherSettings
+from bench.intents import CORPUS_DIR, load_corpus, tool_skills
 from hark.nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call, to_tool_call
 from hark.nlu.mapping import _HANDLERS, normalize_list_name
 from hark.nlu.recognizer import INTENT_SKILLS, _family
 from hark.nlu.types import IntentMatch
-from hark.skills.alarms import AlarmsSkill
-from hark.skills.calc import CalcSkill
-from hark.skills.clock import ClockSkill
-from hark.skills.lists import ListsSkill
-from hark.skills.media import MediaSkill
-from hark.skills.reminders import RemindersSkill
-from hark.skills.smarthome import SmartHomeSkill
-from hark.skills.timers import TimersSkill
-from hark.skills.weather import WeatherSkill
 
 NOW = dt.datetime(2025, 3, 14, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))  # Friday 15:00
 
@@ -264,24 +253,6 @@ LIST_INTENTS = (
     "HassShoppingListAddItem", "HassShoppingListCompleteItem", "HassListAddItem", "HassListRemoveItem",
     "HassListCompleteItem", "HarkListRead", "HarkListClear",
 )  # fmt: skip
-
-
-def tool_skills() -> dict[str, str]:
-    """Tool -> the name of the skill offering it (the skills as the household builds them; a tool's
-    schema never needs the store, the scheduler or a hub, so those are left out)."""
-    skills = [
-        TimersSkill(None, None),  # type: ignore[arg-type]
-        AlarmsSkill(None, None),  # type: ignore[arg-type]
-        RemindersSkill(None, None),  # type: ignore[arg-type]
-        ListsSkill(None),  # type: ignore[arg-type]
-        ClockSkill(None),
-        WeatherSkill(WeatherSettings()),
-        CalcSkill(),
-        MemorySkill(None),  # type: ignore[arg-type]
-        MediaSkill(lambda _: None),
-        SmartHomeSkill(None, None),
-    ]
-    return {tool.name: skill.name for skill in skills for tool in skill.tools}
 
 
 def test_family_is_the_skill_not_a_word_in_the_name() -> None:

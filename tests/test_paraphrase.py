@@ -25,6 +25,7 @@ from hark.config import WeatherSettings
 from hark.nlu import IntentRecognizer
 from hark.nlu.spoken import tidy
 from hark.skills.alarms import AlarmsSkill
+from hark.skills.announce import AnnounceSkill
 from hark.skills.base import Skill, SkillContext, SkillResult, Tool
 from hark.skills.calc import CalcSkill
 from hark.skills.clock import ClockSkill
@@ -66,6 +67,7 @@ def recording_skills(*, smart_home: bool = False) -> list[Recording]:
         WeatherSkill(WeatherSettings()),
         CalcSkill(),
         MediaSkill(lambda _: None),
+        AnnounceSkill(None, None),  # type: ignore[arg-type]
     ]
     if smart_home:
         skills.append(SmartHomeSkill(None, None))

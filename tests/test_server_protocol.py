@@ -380,7 +380,6 @@ def test_the_listening_socket_sends_small_messages_at_once() -> None:
 
 async def test_the_page_is_served_at_the_root(settings, engines, tmp_path: Path, no_leaked_tasks: None) -> None:  # type: ignore[no-untyped-def]
     from hark.household import Household
-    from hark.household.devices import DeviceRegistry
     from hark.server import create_app
     from tests.server_harness import running
 
@@ -391,7 +390,7 @@ async def test_the_page_is_served_at_the_root(settings, engines, tmp_path: Path,
     s = dataclasses.replace(settings, data_dir=tmp_path).replace(llm={"backend": "off"})
     household = await Household.open(s)
     try:
-        app = create_app(household, engines, DeviceRegistry(household.db), s, static_dir=static)
+        app = create_app(household, engines, household.paired_devices, s, static_dir=static)
         async with running(app) as r, aiohttp.ClientSession() as http:
             async with http.get(r.url + "/") as resp:
                 assert resp.status == 200 and "<title>Hark</title>" in await resp.text()

@@ -150,3 +150,26 @@ async def test_an_idle_push_to_talk_device_rings_and_stop_silences_it(srv) -> No
             lambda: all(c.session is not None and not c.session.ringer.ringing for c in running.ctx.connections)
         )
     assert await timer_states(running.ctx.household) == ["done"]
+
+
+async def test_an_announcement_rings_on_the_named_device_only(srv) -> None:  # type: ignore[no-untyped-def]
+    running, devices = srv
+    _, kitchen_token = await devices.add("kitchen")
+    _, hall_token = await devices.add("hall")
+    _, office_token = await devices.add("office")
+    async with (
+        await client.connect(running.ws, kitchen_token) as kitchen,
+        await client.connect(running.ws, hall_token) as hall,
+        await client.connect(running.ws, office_token) as office,
+    ):
+        rang = asyncio.Event()
+        kitchen_task = asyncio.create_task(hands_free_until(kitchen, rang))
+        hall_task = asyncio.create_task(hands_free_until(hall, None))
+        r = await office.ask_text("announce dinner is ready in the kitchen", speak=False)
+        assert r.reply == "Okay, announcing in kitchen.", r.reply
+        async with asyncio.timeout(60):
+            kitchen_heard = await kitchen_task
+        await hall.send_raw(json.dumps({"type": "audio-end"}))
+        hall_heard = await hall_task
+    assert kitchen_heard > 0.5  # the chime and "Dinner is ready." (at least in part)
+    assert hall_heard == 0.0

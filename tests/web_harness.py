@@ -120,14 +120,13 @@ async def served(settings: Any, engines: Any, data_dir: Path) -> AsyncIterator[S
     """The real server over a real household (classic brain only, its own database) with the web
     page, on 127.0.0.1 and a free port; drained and stopped after."""
     from hark.household import Household
-    from hark.household.devices import DeviceRegistry
     from hark.server import create_app
     from hark.server.run import bind, make_server, port_of
 
     s = dataclasses.replace(settings, data_dir=data_dir).replace(llm={"backend": "off"})
     household = await Household.open(s)
     try:
-        registry = DeviceRegistry(household.db)
+        registry = household.paired_devices
         app = create_app(household, engines, registry, s)
         server = make_server(app)
         sock = bind("127.0.0.1", 0)

@@ -34,6 +34,7 @@ from ..nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call
 from ..nlu.spoken import readings
 from ..scheduler import Scheduler, SystemClock
 from ..skills.alarms import AlarmsSkill
+from ..skills.announce import AnnounceSkill, Target
 from ..skills.base import DeviceControl, ServiceUnavailableError
 from ..skills.calc import CalcSkill
 from ..skills.clock import ClockSkill
@@ -45,6 +46,7 @@ from ..skills.smarthome import SmartHomeSkill, build_smarthome
 from ..skills.timers import TimersSkill
 from ..skills.weather import WeatherSkill
 from ..store import Database, StorageError, StorageFullError
+from .devices import DeviceRegistry
 from .hub import AnnouncementHub
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class Household:
         memory: Memory,
         llm: LlmBackend | None = None,
         llm_fallback: LlmBackend | None = None,
+        paired_devices: DeviceRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -74,6 +77,8 @@ class Household:
         self.memory = memory
         self.llm = llm
         self.llm_fallback = llm_fallback
+        self.paired_devices = paired_devices or DeviceRegistry(db)
+        """The household's paired devices (pairing codes, tokens): who may connect, and where they are."""
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None
@@ -113,10 +118,18 @@ class Household:
             )
             memory = Memory(db)
             registry.add(MemorySkill(memory))
+            paired = DeviceRegistry(db)
+
+            async def targets() -> list[Target]:
+                return [Target(d.device_id, d.name or "", d.room or "") for d in await paired.list() if not d.revoked]
+
+            registry.add(AnnounceSkill(hub, targets))
             llm, fallback = await asyncio.gather(
                 asyncio.to_thread(build_backend, settings.llm), asyncio.to_thread(build_fallback, settings.llm)
             )
-            household = cls(settings, db, scheduler, registry, recognizer, hub, smarthome, memory, llm, fallback)
+            household = cls(
+                settings, db, scheduler, registry, recognizer, hub, smarthome, memory, llm, fallback, paired
+            )
             registry.add(MediaSkill(household.device))
             if smarthome is not None:
                 registry.add(smarthome)

@@ -604,6 +604,15 @@ def _convert(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Res
     return ToolCall("convert_units", {"value": number, "from_unit": from_unit, "to_unit": to_unit})
 
 
+def _announce(slots: dict[str, Any], match: IntentMatch, now: dt.datetime) -> Result:
+    """ "Announce dinner is ready in the kitchen": the words, and where (none: every other device)."""
+    message = _text(slots, "message")
+    if message is None:
+        return None
+    target = _text(slots, "target")
+    return ToolCall("announce", {"message": message, "target": target} if target else {"message": message})
+
+
 # --- brain commands and fixed calls ----------------------------------------------------------------
 
 
@@ -660,9 +669,11 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], IntentMatch, dt.datetime], Result
     "HassClimateGetTemperature": _device_state,
     "HarkCalculate": _calculate,
     "HarkConvert": _convert,
+    "HarkAnnounce": _announce,
+    "HassBroadcast": _announce,
     "HassNevermind": _fixed(BrainCommand("stop")),
     "HarkStop": _fixed(BrainCommand("stop")),
     "HarkYes": _fixed(BrainCommand("yes")),
     "HarkNo": _fixed(BrainCommand("no")),
 }
-"""Intent name -> handler. Library intents absent here (media search, vacuum, broadcast...) map to None."""
+"""Intent name -> handler. Library intents absent here (media search, vacuum...) map to None."""

@@ -165,6 +165,7 @@ _SKILL_INTENTS: dict[str, tuple[str, ...]] = {
         "HassGetState", "HassClimateGetTemperature",
     ),
     "calc": ("HarkCalculate", "HarkConvert"),
+    "announce": ("HarkAnnounce", "HassBroadcast"),
 }  # fmt: skip
 
 INTENT_SKILLS: dict[str, str] = {intent: skill for skill, intents in _SKILL_INTENTS.items() for intent in intents}

@@ -79,13 +79,12 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """Listen at once (``/healthz`` alive, ``/readyz`` 503), load the engines, then serve."""
     from ..engines import Engines, load_engines
     from ..household import Household
-    from ..household.devices import DeviceRegistry
     from .app import create_app
     from .run import serve
 
     household = await Household.open(settings)
     try:
-        registry = DeviceRegistry(household.db)
+        registry = household.paired_devices
         code = None
         if not [d for d in await registry.list() if not d.revoked]:
             code = await registry.start_pairing(name=None, ttl_s=600)
