@@ -15,14 +15,11 @@ speech recognition.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-
-import numpy as np
+from collections.abc import AsyncIterator, Callable
 
 from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from ..audio.sinks import AudioSink
@@ -31,7 +28,7 @@ from ..brain.conversation import Conversation
 from ..config import Settings
 from ..engines.base import VadEngine, WakeDetection
 from ..engines.registry import Engines
-from ..errors import EngineLoadError, HarkError, NoSpeechError, StageError
+from ..errors import HarkError, NoSpeechError, StageError
 from ..events import ErrorEvent, Event, RunEnd, RunStart, Stage, SttEnd, SttPartial, SttStart, WakeEnd, WakeStart
 from ..pipeline.capture import TurnCapture
 from ..pipeline.clock import Clock, monotonic
@@ -40,14 +37,11 @@ from ..pipeline.result import TurnResult
 from ..pipeline.trace import TurnTrace
 from ..pipeline.wakestrip import strip_wake_phrase
 from ..skills.base import Announcement
+from .listening import serve_stream
 from .ringing import Ringer
 from .run import Journal, Run
-from .states import BargeDetector, Capturing, State, Stream, Waking, window_seconds
 
 log = logging.getLogger(__name__)
-
-KEEP_TURNS = 32
-"""``listen`` returns the last turns only: a session may live for months."""
 
 
 class DeviceSession:
@@ -176,7 +170,7 @@ class DeviceSession:
         except Exception:  # only a head start: the request itself will say what is wrong
             log.warning("preparing the brain failed", exc_info=True)
 
-    async def _stop_preparing(self) -> None:
+    async def stop_preparing(self) -> None:
         task, self._preparing = self._preparing, None
         if task is not None:
             await _stop(task)
@@ -283,7 +277,7 @@ class DeviceSession:
         try:
             reply = await self._reply(run, text, sink)
         finally:
-            await self._stop_preparing()
+            await self.stop_preparing()
         self.emitter(run.trace)(RunEnd(t=self.clock(), run_id=run.run_id, ok=reply.ok))
         return TurnResult(run.trace, text, reply)
 
@@ -301,7 +295,7 @@ class DeviceSession:
             capture.end_of_stream()
             return await self.finish(run, sink)
         finally:
-            await self._stop_preparing()
+            await self.stop_preparing()
 
     # -- a stream --------------------------------------------------------------------------------------
     async def listen(
@@ -315,7 +309,7 @@ class DeviceSession:
         start: Stage = Stage.WAKE,
     ) -> list[TurnResult]:
         """Serve one audio stream until it ends (or ``max_turns`` turns are done); returns the
-        last turns (at most :data:`KEEP_TURNS`; ``on_turn`` sees every one).
+        last turns (at most :data:`~hark.session.listening.KEEP_TURNS`; ``on_turn`` sees every one).
 
         ``start``: ``Stage.WAKE`` listens for the wake word, turn after turn; ``Stage.STT``
         starts at speech recognition (the device heard its own wake word, or a button was
@@ -323,81 +317,9 @@ class DeviceSession:
         ``wait_for_reply``: finish each reply before reading more audio (no barge-in); for
         sources that run faster than real time, such as a file processed as fast as possible.
         """
-        if start not in (Stage.WAKE, Stage.STT):
-            raise ValueError(f"a stream starts at the wake word or at speech recognition, not {start}")
-        if start is Stage.WAKE and self.engines.wake_factory is None:
-            raise EngineLoadError("listen needs a wake word engine")
-        _, vad_factory = self.engines.need_stt()
-        wake = self.engines.wake_factory() if self.engines.wake_factory is not None else None
-        capture_vad = vad_factory()
-        window_s = window_seconds(capture_vad)
-        s = self.settings
-        kept: collections.deque[TurnResult] = collections.deque(maxlen=KEEP_TURNS)
-
-        def turned(result: TurnResult) -> None:
-            kept.append(result)
-            if on_turn is not None:
-                on_turn(result)
-
-        stream = Stream(
-            session=self,
-            wake=wake,
-            capture_vad=capture_vad,
-            barge=BargeDetector(
-                vad_factory(), s.turn.vad_threshold, max(1, round(s.turn.barge_in_ms / 1000 / window_s))
-            ),
-            sink=sink,
-            window_s=window_s,
-            preroll=collections.deque(maxlen=max(1, round(s.wake.preroll_ms / 1000 / window_s))),
-            on_turn=turned,
-            max_turns=max_turns,
-            wait_for_reply=wait_for_reply,
-            wake_start=start is Stage.WAKE,
+        return await serve_stream(
+            self, source, sink, on_turn=on_turn, max_turns=max_turns, wait_for_reply=wait_for_reply, start=start
         )
-        state: State
-        if start is Stage.WAKE:
-            assert wake is not None
-            state = Waking(self.begin_wake(wake.phrases))
-        else:
-            state = stream.capture(
-                self.new_run(Stage.VAD), None, np.zeros(0, np.int16), 0.0, self.clock(), expect_speech=False
-            )
-        windows = _windows(source, capture_vad.window_samples)
-        try:
-            async for audio_t, t, w in windows:
-                state = await state.step(stream, w, audio_t, t)
-                if stream.finished:
-                    return list(kept)
-            await self._end_of_stream(stream, state)
-            return list(kept)
-        finally:
-            await windows.aclose()
-            if callable(close := getattr(source, "aclose", None)):
-                await close()  # the stream is done with: its producer stops now, not when collected
-            await self._stop_preparing()
-            await self.ringer.silence()
-            run = getattr(state, "run", None)
-            if isinstance(run, Run):
-                if run.task is not None:
-                    await self.cancel(run)
-                elif run.capture is not None:
-                    await run.capture.aclose()
-
-    async def _end_of_stream(self, stream: Stream, state: State) -> None:
-        """The stream ended: finish what is under way."""
-        run = getattr(state, "run", None)
-        if not isinstance(run, Run):
-            return
-        if isinstance(state, Capturing) and run.capture is not None:
-            if run.capture.speech_started:
-                run.capture.end_of_stream()
-                stream.done(await self.finish(run, stream.sink, stream.phrases))  # type: ignore[arg-type]
-            elif run.follow_up:
-                await self.drop(run)
-            else:
-                stream.done(await self.abandon(run))
-        elif run.task is not None:
-            stream.done(await run.task)
 
     # -- announcements (the household hub's Announcer) -----------------------------------------------
     async def announce(
@@ -409,24 +331,6 @@ class DeviceSession:
     async def stop(self, device_id: str, key: str = "") -> bool:
         """Stop one ringing announcement, or all of them; True if anything was ringing."""
         return self.ringer.remove(key)
-
-
-async def _windows(
-    source: AsyncIterator[AudioChunk], window: int
-) -> AsyncGenerator[tuple[float, float, Int16Array], None]:
-    """The stream cut into VAD windows, whatever the size of its chunks: (audio_t, t, samples)."""
-    carry = np.zeros(0, np.int16)
-    carry_audio_t = carry_t = 0.0
-    async for chunk in source:
-        if len(carry) == 0:
-            carry_audio_t, carry_t = chunk.audio_t, chunk.t
-        carry = np.concatenate([carry, chunk.samples])
-        n = len(carry) - len(carry) % window
-        for i in range(0, n, window):
-            yield carry_audio_t + i / SAMPLE_RATE, carry_t + i / SAMPLE_RATE, carry[i : i + window]
-        carry = carry[n:]
-        carry_audio_t += n / SAMPLE_RATE
-        carry_t += n / SAMPLE_RATE
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
