@@ -1,23 +1,7 @@
-"""Smart home: lights, switches, fans, covers, climate, scenes, locks and alarm panels.
-
-One skill over two back ends: Home Assistant (REST for states and services,
-WebSocket for the area/device/entity registries) and MQTT devices listed in a
-TOML file. Both are merged into one :class:`~hark.homeauto.entities.Home`, so a
-name or an area ("kitchen lights") reaches devices on either; see that module
-for how names resolve.
+"""The smart-home skill: one skill over Home Assistant and MQTT devices.
 
 Decisions:
 
-* **Nothing is sent unless every target can do it.** A request is planned in
-  full (entities resolved, each one's service call or MQTT message built)
-  before anything goes out; an unknown name, an ambiguity or a device that
-  cannot dim makes a spoken ``ok=False`` result and no call at all.
-* **Danger depends on the target**, so these tools are not marked
-  ``dangerous`` for the registry: the skill itself answers
-  ``needs_confirmation`` (naming the devices it resolved, so "yes" confirms
-  exactly those) for unlocking a lock, opening a garage door or gate (a cover
-  of device class ``garage``/``gate``, or an MQTT ``garage_door``) and
-  disarming an alarm panel, unless ``ctx.confirmed``.
 * **The registry is cached.** It is loaded on first use and reloaded when a
   name is not found and the cache is older than ``refresh_after_s`` (a device
   added since). A failed load never replaces the cache. When Home Assistant
@@ -37,126 +21,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..config import Settings
-from ..homeauto.entities import (
-    ALARM,
-    CLIMATE,
-    COVER,
-    FAN,
-    KIND_WORDS,
-    LIGHT,
-    LOCK,
-    PLURALS,
-    SCENE,
-    SWITCH,
-    Area,
-    Entity,
-    Home,
-    Resolution,
-    tokens,
-)
-from ..homeauto.homeassistant import CONTROLLABLE, HomeAssistantClient
-from ..homeauto.mqtt import MqttDevice, MqttDevices
-from ..homeauto.phrases import ha_state, mqtt_state, targets
-from .base import ServiceUnavailableError, SkillContext, SkillResult, Tool, ToolArgumentError
-
-TURNABLE = frozenset({LIGHT, SWITCH, FAN, CLIMATE, "input_boolean", "media_player"})
-"""What "turn on/off" may reach. Covers, locks and alarms have their own tools (and their dangers)."""
-
-_TARGET: dict[str, Any] = {
-    "name": {"type": "string", "minLength": 1, "description": "The device as said: 'ceiling light', 'kitchen lights'."},
-    "area": {"type": "string", "minLength": 1, "description": "The room or area: 'kitchen'."},
-}
-
-
-def _schema(props: Mapping[str, Any], required: Sequence[str] = ()) -> dict[str, Any]:
-    return {"type": "object", "properties": dict(props), "required": list(required), "additionalProperties": False}
-
-
-_TURN: dict[str, Any] = {
-    **_TARGET,
-    "domain": {
-        "type": "string",
-        "description": "light, switch, fan, ...; 'all' for every kind of device ('turn off everything').",
-    },
-    "floor": {"type": "string", "minLength": 1, "description": "A floor instead of an area: 'upstairs'."},
-    "everywhere": {
-        "type": "boolean",
-        "description": "Every such device in the home, not only the room the request came from ('all the lights').",
-    },
-}
-
-TOOLS = (
-    Tool(
-        "device_turn_on",
-        "Turn on a device or every device of a kind in an area, on a floor or everywhere (lights, switches, fans).",
-        _schema(_TURN),
-    ),
-    Tool(
-        "device_turn_off",
-        "Turn off a device or every device of a kind in an area, on a floor or everywhere (lights, switches, fans).",
-        _schema(_TURN),
-    ),
-    Tool(
-        "light_set",
-        "Set the brightness (percent) or colour of lights.",
-        _schema(
-            {
-                **_TARGET,
-                "brightness": {"type": "integer", "minimum": 0, "maximum": 100},
-                "color": {"type": "string", "minLength": 1},
-            }
-        ),
-    ),
-    Tool(
-        "cover_set",
-        "Open, close or position blinds, shades and garage doors (garage doors need confirmation).",
-        _schema(
-            {
-                **_TARGET,
-                "position": {"type": "integer", "minimum": 0, "maximum": 100},
-                "action": {"type": "string", "enum": ["open", "close"]},
-            }
-        ),
-    ),
-    Tool(
-        "climate_set",
-        "Set a thermostat's target temperature.",
-        _schema({**_TARGET, "temperature": {"type": "number"}}, ["temperature"]),
-    ),
-    Tool("scene_activate", "Activate a scene.", _schema({"name": _TARGET["name"]}, ["name"])),
-    Tool(
-        "lock_set",
-        "Lock or unlock a lock (unlocking needs confirmation).",
-        _schema({"name": _TARGET["name"], "locked": {"type": "boolean"}}, ["name", "locked"]),
-    ),
-    Tool(
-        "alarm_panel_set",
-        "Arm or disarm the alarm (disarming needs confirmation).",
-        _schema({"name": _TARGET["name"], "armed": {"type": "boolean"}}, ["armed"]),
-    ),
-    Tool("device_state", "Say whether a device is on, open, locked, its temperature...", _schema(_TARGET)),
-)
-
-_DOMAINS: dict[str, tuple[frozenset[str], str | None]] = {
-    "device_turn_on": (TURNABLE, LIGHT),
-    "device_turn_off": (TURNABLE, LIGHT),
-    "light_set": (frozenset({LIGHT}), LIGHT),
-    "cover_set": (frozenset({COVER}), COVER),
-    "climate_set": (frozenset({CLIMATE}), CLIMATE),
-    "scene_activate": (frozenset({SCENE}), None),
-    "lock_set": (frozenset({LOCK}), None),
-    "alarm_panel_set": (frozenset({ALARM}), ALARM),
-    "device_state": (CONTROLLABLE, None),
-}
-"""Per tool: the domains it may reach, and what an area on its own means ("turn off the kitchen": lights)."""
-
-
-class _UnsupportedError(Exception):
-    """A target cannot do what was asked (an MQTT lamp without a brightness topic); the message is spoken."""
-
-
-HaCall = tuple[str, str, dict[str, Any]]
+from ...config import Settings
+from ...homeauto.entities import PLURALS, Area, Entity, Home, Resolution
+from ...homeauto.homeassistant import CONTROLLABLE, HomeAssistantClient
+from ...homeauto.mqtt import MqttDevice, MqttDevices
+from ...homeauto.phrases import ha_state, mqtt_state, targets
+from ..base import ServiceUnavailableError, SkillContext, SkillResult, Tool, ToolArgumentError
+from .plan import HaCall, _plan, _UnsupportedError, _verb
+from .tools import _DOMAINS, _EVERY_KIND, TOOLS, _domain
 
 
 class SmartHomeSkill:
@@ -394,147 +266,6 @@ class SmartHomeSkill:
         return SkillResult(speech=" ".join(sentences), data={"states": states})
 
 
-# -- planning: what each tool does to each kind of target -----------------------------------------
-
-Plan = tuple[Callable[[Entity], HaCall], Callable[[MqttDevice], tuple[str, str]], str, bool]
-
-
-def _plan(tool: str, args: Mapping[str, Any], entities: Sequence[Entity]) -> Plan:
-    """(Home Assistant call per entity, MQTT message per device, reply, needs confirmation)."""
-    who = targets(entities)
-    if tool in ("device_turn_on", "device_turn_off"):
-        on = tool == "device_turn_on"
-        service = "turn_on" if on else "turn_off"
-        return (
-            lambda e: (e.domain, service, {}),
-            lambda d: (d.command_topic, d.payload("on" if on else "off")),
-            f"Turned {'on' if on else 'off'} {who}.",
-            False,
-        )
-    if tool == "light_set":
-        return _light(args, who)
-    if tool == "cover_set":
-        return _cover(args, entities, who)
-    if tool == "climate_set":
-        temperature = args["temperature"]
-        degrees = f"{temperature:g}" if isinstance(temperature, float) else str(temperature)
-        return (
-            lambda e: (CLIMATE, "set_temperature", {"temperature": temperature}),
-            lambda d: (_topic(d, d.temperature_topic, "a target temperature"), degrees),
-            f"Set {who} to {degrees} degrees.",
-            False,
-        )
-    if tool == "scene_activate":
-        return (lambda e: (SCENE, "turn_on", {}), _no_mqtt, f"Activated {who}.", False)
-    if tool == "lock_set":
-        locked = bool(args["locked"])
-        return (
-            lambda e: (LOCK, "lock" if locked else "unlock", {}),
-            lambda d: (d.command_topic, d.payload("lock" if locked else "unlock")),
-            f"{'Locked' if locked else 'Unlocked'} {who}.",
-            not locked,
-        )
-    if tool == "alarm_panel_set":
-        armed = bool(args["armed"])
-        return (
-            # "arm" said without a mode means arming while away, the common spoken case.
-            lambda e: (ALARM, "alarm_arm_away" if armed else "alarm_disarm", {}),
-            lambda d: (d.command_topic, d.payload("arm" if armed else "disarm")),
-            f"{'Armed' if armed else 'Disarmed'} {who}.",
-            not armed,
-        )
-    raise ToolArgumentError(f"the smart home skill has no tool {tool!r}")
-
-
-def _light(args: Mapping[str, Any], who: str) -> Plan:
-    brightness, color = args.get("brightness"), args.get("color")
-    if brightness is None and not color:
-        raise _UnsupportedError(f"What should I set {who} to?")
-    data: dict[str, Any] = {}
-    if brightness is not None:
-        data["brightness_pct"] = brightness
-    if color:
-        data["color_name"] = str(color).strip().lower()
-
-    def message(d: MqttDevice) -> tuple[str, str]:
-        if color:
-            raise _UnsupportedError(f"I can't change the colour of the {d.name}.")
-        return (_topic(d, d.brightness_topic, "a brightness"), str(brightness))
-
-    said = " at ".join(x for x in (data.get("color_name"), f"{brightness}%" if brightness is not None else None) if x)
-    return (lambda e: (LIGHT, "turn_on", data), message, f"Set {who} to {said}.", False)
-
-
-def _cover(args: Mapping[str, Any], entities: Sequence[Entity], who: str) -> Plan:
-    position, action = args.get("position"), args.get("action")
-    if position is None and action is None:
-        raise _UnsupportedError(f"Should I open or close {who}?")
-    opening = action == "open" or (action is None and position is not None and position > 0)
-    dangerous = opening and any(e.is_garage for e in entities)
-    if action is not None:
-        service = "open_cover" if action == "open" else "close_cover"
-
-        def by_action(d: MqttDevice) -> tuple[str, str]:
-            return (d.command_topic, d.payload(str(action)))
-
-        speech = f"{'Opening' if action == 'open' else 'Closing'} {who}."
-        return (lambda e: (COVER, service, {}), by_action, speech, dangerous)
-
-    def by_position(d: MqttDevice) -> tuple[str, str]:
-        if d.position_topic is not None:
-            return (d.position_topic, str(position))
-        if position in (0, 100):  # no position topic: fully open or closed still works
-            return (d.command_topic, d.payload("open" if position == 100 else "close"))
-        raise _UnsupportedError(f"The {d.name} can only open or close fully.")
-
-    return (
-        lambda e: (COVER, "set_cover_position", {"position": position}),
-        by_position,
-        f"Setting {who} to {position}%.",
-        dangerous,
-    )
-
-
-def _topic(device: MqttDevice, topic: str | None, what: str) -> str:
-    if topic is None:
-        raise _UnsupportedError(f"The {device.name} doesn't take {what}.")
-    return topic
-
-
-def _no_mqtt(device: MqttDevice) -> tuple[str, str]:
-    raise _UnsupportedError(f"I can't do that with the {device.name}.")
-
-
-def _verb(tool: str, args: Mapping[str, Any]) -> str:
-    """The action of a call, as said in a confirmation question."""
-    if tool == "lock_set":
-        return "lock" if args.get("locked") else "unlock"
-    if tool == "alarm_panel_set":
-        return "arm" if args.get("armed") else "disarm"
-    if tool == "cover_set":
-        if args.get("action"):
-            return str(args["action"])
-        return "open" if (args.get("position") or 0) > 0 else "close"
-    verbs = {
-        "device_turn_on": "turn on",
-        "device_turn_off": "turn off",
-        "scene_activate": "activate",
-        "device_state": "check",
-    }
-    return verbs.get(tool, "change")
-
-
-_EVERY_KIND = frozenset({"all", "any", "everything", "every device", "all devices"})
-
-
-def _domain(spoken: str) -> str | None:
-    """A domain argument as a model or intent might give it: ``light``, ``lights``, ``plug``."""
-    if spoken in CONTROLLABLE:
-        return spoken
-    kind = KIND_WORDS.get(tokens(spoken))
-    return kind[0] if kind else None
-
-
 def _with_area(entity: Entity, area: Area) -> Entity:
     return dataclasses.replace(entity, area=area)
 
@@ -558,6 +289,3 @@ def build_smarthome(settings: Settings, *, default_area: str | None = None) -> S
     if ha is None and mqtt is None:
         return None
     return SmartHomeSkill(ha, mqtt, default_area=default_area)
-
-
-__all__ = ["TOOLS", "SmartHomeSkill", "build_smarthome"]
