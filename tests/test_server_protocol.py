@@ -237,6 +237,8 @@ async def test_health_and_readiness(srv) -> None:  # type: ignore[no-untyped-def
             body = await resp.json()
             assert resp.status == 200 and body["ready"] is True
             assert body["engines"] == {"stt": True, "vad": True, "tts": True, "wake": True, "turn": True}
+            stt = body["executors"]["stt"]  # where the time goes under load: workers, queue, waits
+            assert stt["workers"] >= 1 and stt["queued"] >= 0 and stt["waited_s"] >= 0.0
         running.ctx.draining = True  # as during shutdown
         try:
             async with http.get(running.url + "/readyz") as resp:

@@ -173,3 +173,17 @@ async def test_an_announcement_rings_on_the_named_device_only(srv) -> None:  # t
         hall_heard = await hall_task
     assert kitchen_heard > 0.5  # the chime and "Dinner is ready." (at least in part)
     assert hall_heard == 0.0
+
+
+async def test_when_a_devices_newer_connection_closes_the_older_one_rings(srv) -> None:  # type: ignore[no-untyped-def]
+    running, devices = srv
+    _, token = await devices.add("kitchen")
+    async with await client.connect(running.ws, token) as older:
+        async with await client.connect(running.ws, token) as newer:
+            r = await newer.ask_text("set an egg timer for 2 seconds", speak=False)
+            assert r.reply is not None and "2 second" in r.reply
+        await wait_for(lambda: len(running.ctx.connections) == 1, what="the newer connection closed")
+        async with asyncio.timeout(30):  # held for a reconnect, it would never ring here
+            heard = await hands_free_until(older, asyncio.Event())
+    assert heard > 0.5  # it rang on the connection that is still open, not held for a reconnect
+    assert await timer_states(running.ctx.household) == ["done"]

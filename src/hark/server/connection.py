@@ -112,7 +112,7 @@ class Connection:
             self.ctx.connections.discard(self)
             await self._stop_run()
             if self.session is not None:
-                self.ctx.detach(self.device_id, self)
+                await self.ctx.detach(self.device_id, self)
                 await self.session.ringer.silence()
             await self._close()
 

@@ -76,8 +76,9 @@ class ServerContext:
         self.settings = settings
         self.options = options
         self.connections: set[Connection] = set()
-        self.attached: dict[str, Connection] = {}
-        """Which connection rings a device's announcements (the newest of that device's)."""
+        self.attached: dict[str, list[Connection]] = {}
+        """A device's open connections, oldest first: the newest rings its announcements; when it
+        closes, the one before it rings them again."""
         self.turns: set[asyncio.Task[Any]] = set()
         """HTTP turns under way (they finish even if their client went away)."""
         self.draining = False
@@ -99,13 +100,19 @@ class ServerContext:
         return not self.draining and all(loaded[k] for k in ("stt", "vad", "tts", "wake"))
 
     async def attach(self, device_id: str, connection: Connection) -> None:
-        self.attached[device_id] = connection
+        self.attached.setdefault(device_id, []).append(connection)
         await self.household.hub.attach(device_id, connection.announcer)
 
-    def detach(self, device_id: str, connection: Connection) -> None:
-        if self.attached.get(device_id) is connection:
-            del self.attached[device_id]
+    async def detach(self, device_id: str, connection: Connection) -> None:
+        connections = self.attached.get(device_id, [])
+        newest = bool(connections) and connections[-1] is connection
+        if connection in connections:
+            connections.remove(connection)
+        if not connections:
+            self.attached.pop(device_id, None)
             self.household.hub.detach(device_id)
+        elif newest:  # the device's other connection rings from now on
+            await self.household.hub.attach(device_id, connections[-1].announcer)
 
     async def drain(self) -> None:
         """Graceful shutdown: refuse new work, tell every session, let runs finish (bounded)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -146,5 +147,7 @@ async def readyz(request: Request) -> Response:
         "draining": ctx.draining,
         "engines": ctx.engines_loaded(),
         "sessions": len(ctx.connections),
+        # which engine is the bottleneck: each executor's workers, queue and time spent waiting in it
+        "executors": {role: dataclasses.asdict(stats) for role, stats in ctx.engines.stats().items()},
     }
     return JSONResponse(body, status_code=200 if ctx.ready else 503)
