@@ -50,6 +50,7 @@ from hark.nlu.mapping import names_a_device
 from hark.nlu.spoken import readings
 from hark.skills.alarms import AlarmsSkill
 from hark.skills.announce import AnnounceSkill
+from hark.skills.base import Skill
 from hark.skills.calc import CalcSkill
 from hark.skills.clock import ClockSkill
 from hark.skills.lists import ListsSkill
@@ -120,9 +121,11 @@ def held_out(sentence: str) -> bool:
     return int(hashlib.sha1(sentence.encode("utf-8")).hexdigest(), 16) % 5 == 0
 
 
-def tool_skills() -> dict[str, str]:
-    """Tool -> the skill offering it (``commands`` for the brain's own stop/yes/no)."""
-    skills = [
+def classic_skills(*, smart_home: bool = True) -> list[Skill]:
+    """The classic tier's skills as the household registers them, for their tools only: a tool's
+    schema never needs the store, the scheduler or a hub, so those are left out (calling them
+    fails; wrap them to record calls)."""
+    skills: list[Skill] = [
         TimersSkill(None, None),  # type: ignore[arg-type]
         AlarmsSkill(None, None),  # type: ignore[arg-type]
         RemindersSkill(None, None),  # type: ignore[arg-type]
@@ -131,10 +134,16 @@ def tool_skills() -> dict[str, str]:
         WeatherSkill(WeatherSettings()),
         CalcSkill(),
         MediaSkill(lambda _: None),
-        SmartHomeSkill(None, None),
         AnnounceSkill(None, None),  # type: ignore[arg-type]
     ]
-    table = {tool.name: skill.name for skill in skills for tool in skill.tools}
+    if smart_home:
+        skills.append(SmartHomeSkill(None, None))
+    return skills
+
+
+def tool_skills() -> dict[str, str]:
+    """Tool -> the skill offering it (``commands`` for the brain's own stop/yes/no)."""
+    table = {tool.name: skill.name for skill in classic_skills() for tool in skill.tools}
     table.update({f"brain:{c}": "commands" for c in ("stop", "yes", "no")})
     return table
 

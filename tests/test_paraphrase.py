@@ -16,26 +16,15 @@ from typing import Any
 
 import pytest
 
-from bench.intents import CORPUS_DIR, FALLBACK, NOW, Row, held_out, load_rows, tool_skills
+from bench.intents import CORPUS_DIR, FALLBACK, NOW, Row, classic_skills, held_out, load_rows, tool_skills
 from hark.brain import BrainChain, BrainRequest, Conversation, NotYetBrain
 from hark.brain.base import Action, Intent, TextDelta
 from hark.brain.classic import ClassicBrain
 from hark.brain.understand import IntentUnderstanding
-from hark.config import WeatherSettings
 from hark.nlu import IntentRecognizer
 from hark.nlu.spoken import tidy
-from hark.skills.alarms import AlarmsSkill
-from hark.skills.announce import AnnounceSkill
 from hark.skills.base import Skill, SkillContext, SkillResult, Tool
-from hark.skills.calc import CalcSkill
-from hark.skills.clock import ClockSkill
-from hark.skills.lists import ListsSkill
-from hark.skills.media import MediaSkill
 from hark.skills.registry import SkillRegistry
-from hark.skills.reminders import RemindersSkill
-from hark.skills.smarthome import SmartHomeSkill
-from hark.skills.timers import TimersSkill
-from hark.skills.weather import WeatherSkill
 
 NO_SMART_HOME = "No smart home is connected yet."
 
@@ -58,20 +47,7 @@ class Recording:
 
 
 def recording_skills(*, smart_home: bool = False) -> list[Recording]:
-    skills: list[Skill] = [
-        TimersSkill(None, None),  # type: ignore[arg-type]
-        AlarmsSkill(None, None),  # type: ignore[arg-type]
-        RemindersSkill(None, None),  # type: ignore[arg-type]
-        ListsSkill(None),  # type: ignore[arg-type]
-        ClockSkill(None),
-        WeatherSkill(WeatherSettings()),
-        CalcSkill(),
-        MediaSkill(lambda _: None),
-        AnnounceSkill(None, None),  # type: ignore[arg-type]
-    ]
-    if smart_home:
-        skills.append(SmartHomeSkill(None, None))
-    return [Recording(s) for s in skills]
+    return [Recording(s) for s in classic_skills(smart_home=smart_home)]
 
 
 async def _not_ringing(device_id: str) -> bool:
