@@ -263,16 +263,9 @@ class SimDevice:
     async def run(self, *, start_delay_s: float, duration_s: float, drain_s: float = TURN_TIMEOUT_S) -> None:
         """Connect, listen hands-free, follow the plan for ``duration_s`` (requests started
         after that are not made), wait for the last answer, end the stream and close."""
-        self.session = await connect(self.url, self.token, client=f"bench-device-{self.index}")
         stop = asyncio.Event()
-        reader = asyncio.create_task(self._read(), name=f"bench-read-{self.index}")
-        pump: asyncio.Task[None] | None = None
+        reader, pump = await self._listen(f"bench-device-{self.index}", stop)
         try:
-            start = {"type": "start", "start_stage": "wake", "end_stage": "tts", "audio": {"format": "pcm_s16le"}}
-            await self.session.send_raw(json.dumps(start))
-            self.t0 = time.monotonic()
-            pump = asyncio.create_task(self._pump(stop), name=f"bench-pump-{self.index}")
-            self.connected.set()
             until = self.t0 + duration_s
             talk = asyncio.create_task(self._talk(start_delay_s, until), name=f"bench-talk-{self.index}")
             try:
@@ -291,11 +284,7 @@ class SimDevice:
                 await asyncio.wait_for(self._done.wait(), 15.0)
         finally:
             stop.set()
-            for task in (pump, reader):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await task
+            await _cancel(pump, reader)
             for rec in self.records:
                 if rec.outcome == "pending":
                     rec.outcome = "ok" if rec.turn is not None else ("lost" if rec.heard else "not-heard")
@@ -303,24 +292,37 @@ class SimDevice:
 
     async def idle(self, stop: asyncio.Event) -> None:
         """Connected and listening for the wake word on room noise only, until ``stop``."""
-        self.session = await connect(self.url, self.token, client=f"bench-idle-{self.index}")
-        reader = asyncio.create_task(self._read(), name=f"bench-read-{self.index}")
-        pump: asyncio.Task[None] | None = None
+        reader, pump = await self._listen(f"bench-idle-{self.index}", stop)
         try:
-            start = {"type": "start", "start_stage": "wake", "end_stage": "tts", "audio": {"format": "pcm_s16le"}}
-            await self.session.send_raw(json.dumps(start))
-            self.t0 = time.monotonic()
-            pump = asyncio.create_task(self._pump(stop), name=f"bench-pump-{self.index}")
-            self.connected.set()
             await stop.wait()
         finally:
             stop.set()
-            for task in (pump, reader):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await task
+            await _cancel(pump, reader)
             await self.session.close()
+
+    async def _listen(self, client: str, stop: asyncio.Event) -> tuple[asyncio.Task[None], asyncio.Task[None]]:
+        """Connect, start a hands-free run and stream the microphone (room noise, then whatever
+        :meth:`_enqueue` adds) until ``stop``: the reader and the audio pump."""
+        self.session = await connect(self.url, self.token, client=client)
+        reader = asyncio.create_task(self._read(), name=f"bench-read-{self.index}")
+        try:
+            start = {"type": "start", "start_stage": "wake", "end_stage": "tts", "audio": {"format": "pcm_s16le"}}
+            await self.session.send_raw(json.dumps(start))
+        except BaseException:
+            await _cancel(reader)
+            await self.session.close()
+            raise
+        self.t0 = time.monotonic()
+        pump = asyncio.create_task(self._pump(stop), name=f"bench-pump-{self.index}")
+        self.connected.set()
+        return reader, pump
+
+
+async def _cancel(*tasks: asyncio.Task[None]) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def make_plan(
