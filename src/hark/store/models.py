@@ -12,8 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from .columns import UTCDateTime
 
@@ -24,12 +37,19 @@ TIMER_STATES: tuple[TimerState, ...] = ("running", "paused", "ringing", "done", 
 REMINDER_STATES: tuple[ReminderState, ...] = ("pending", "announced", "cancelled")
 
 __all__ = [
+    "DEFAULT_HOUSEHOLD",
+    "MEMBER_KINDS",
+    "PLANS",
     "REMINDER_STATES",
     "TIMER_STATES",
     "Alarm",
     "Base",
     "DeviceRow",
+    "EsphomeDeviceRow",
+    "Fact",
+    "HouseholdRow",
     "ListItem",
+    "MemberRow",
     "PairingCodeRow",
     "PairingGuardRow",
     "Reminder",
@@ -37,7 +57,20 @@ __all__ = [
     "Timer",
     "TimerState",
     "TurnLog",
+    "UsageRow",
+    "VoiceProfileRow",
 ]
+
+DEFAULT_HOUSEHOLD = "default"
+"""The household of a single-home install (created by migration 0004); rows written before
+households existed belong to it."""
+
+PLANS = ("classic", "plus")
+MEMBER_KINDS = ("adult", "child")
+
+
+def _household_column() -> Mapped[str]:
+    return mapped_column(String(64), default=DEFAULT_HOUSEHOLD, server_default=DEFAULT_HOUSEHOLD)
 
 
 class Base(DeclarativeBase):
@@ -52,9 +85,11 @@ class Timer(Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({', '.join(repr(s) for s in TIMER_STATES)})", name="ck_timers_state"),
         Index("ix_timers_device_state", "device_id", "state"),
+        Index("ix_timers_household", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = _household_column()
     device_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     duration_s: Mapped[int] = mapped_column(Integer)
@@ -72,9 +107,13 @@ class Alarm(Base):
     ``None`` once a one-off alarm has rung or any alarm was cancelled."""
 
     __tablename__ = "alarms"
-    __table_args__ = (Index("ix_alarms_device_enabled", "device_id", "enabled"),)
+    __table_args__ = (
+        Index("ix_alarms_device_enabled", "device_id", "enabled"),
+        Index("ix_alarms_household", "household_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = _household_column()
     device_id: Mapped[str] = mapped_column(String(64))
     time: Mapped[str] = mapped_column(String(5))
     days: Mapped[str] = mapped_column(String(27), default="")
@@ -92,9 +131,11 @@ class Reminder(Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({', '.join(repr(s) for s in REMINDER_STATES)})", name="ck_reminders_state"),
         Index("ix_reminders_device_state", "device_id", "state"),
+        Index("ix_reminders_household", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = _household_column()
     device_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -104,14 +145,18 @@ class Reminder(Base):
 
 
 class ListItem(Base):
-    """One entry of a household list (shared by every device). ``list_name`` and
+    """One entry of a household list (shared by the household's devices). ``list_name`` and
     ``item`` are stored normalised, so the unique constraint refuses duplicates."""
 
     __tablename__ = "list_items"
-    __table_args__ = (UniqueConstraint("list_name", "item", name="uq_list_items_list_item"),)
+    __table_args__ = (
+        UniqueConstraint("household_id", "list_name", "item", name="uq_list_items_household_list_item"),
+        Index("ix_list_items_household_list", "household_id", "list_name"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    list_name: Mapped[str] = mapped_column(String(64), index=True)
+    household_id: Mapped[str] = _household_column()
+    list_name: Mapped[str] = mapped_column(String(64))
     item: Mapped[str] = mapped_column(String(200))
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -121,8 +166,12 @@ class TurnLog(Base):
     """One conversation turn as the brain saw it (for history and debugging)."""
 
     __tablename__ = "turn_log"
+    __table_args__ = (Index("ix_turn_log_household_t", "household_id", "t"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = _household_column()
+    member_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Who spoke, when known (voice or the device's default member)."""
     device_id: Mapped[str] = mapped_column(String(64))
     t: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     transcript: Mapped[str] = mapped_column(Text)
@@ -141,15 +190,13 @@ class Fact(Base):
     """
 
     __tablename__ = "facts"
+    __table_args__ = (Index("ix_facts_household_profile", "household_id", "profile"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    profile: Mapped[str] = mapped_column(String(64), index=True)
+    household_id: Mapped[str] = _household_column()
+    profile: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
-DEFAULT_HOUSEHOLD = "default"
-"""The household of every row until a server holds several (the column is there already)."""
 
 
 class DeviceRow(Base):
@@ -163,13 +210,17 @@ class DeviceRow(Base):
     __tablename__ = "devices"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    household_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_HOUSEHOLD, server_default=DEFAULT_HOUSEHOLD)
+    household_id: Mapped[str] = _household_column()
     name: Mapped[str] = mapped_column(String(64))
     room: Mapped[str | None] = mapped_column(String(64), nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     paired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    default_member_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Whose turn it is when the voice is not recognised (None: the household's shared profile)."""
+    kids_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Every turn on this device runs in kids mode, whoever speaks (the per-device switch)."""
 
 
 class PairingCodeRow(Base):
@@ -183,7 +234,7 @@ class PairingCodeRow(Base):
     __table_args__ = (Index("ix_pairing_codes_household_expires", "household_id", "expires_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    household_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_HOUSEHOLD, server_default=DEFAULT_HOUSEHOLD)
+    household_id: Mapped[str] = _household_column()
     code_hash: Mapped[str] = mapped_column(String(64))
     salt: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -206,3 +257,101 @@ class PairingGuardRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HouseholdRow(Base):
+    """One home: its settings, plan and quotas. ``admin_token_hash`` (SHA-256, hex) opens the
+    admin API for this household only."""
+
+    __tablename__ = "households"
+    __table_args__ = (CheckConstraint(f"plan IN ({', '.join(repr(p) for p in PLANS)})", name="ck_households_plan"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    location: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """Home location for weather ("Lisbon"), else the config's."""
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    plan: Mapped[str] = mapped_column(String(16), default="plus", server_default="plus")
+    quota_tokens_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quota_requests_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    smart_home: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """The smart-home connection's URL (Home Assistant or MQTT); None: the config's (default household) or none."""
+    admin_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class MemberRow(Base):
+    """A person of a household: adult (``admin`` may manage it) or child (with an ``age``).
+
+    A child's settings are the parent's choices: ``memory_allowed`` (long-term memory of what
+    they say), ``smart_home_allowed`` (comma-separated smart-home domains they may control,
+    e.g. ``light``; empty: none)."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("household_id", "name", name="uq_members_household_name"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in MEMBER_KINDS)})", name="ck_members_kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), ForeignKey("households.id", name="fk_members_household_id"))
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    smart_home_allowed: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class VoiceProfileRow(Base):
+    """A member's enrolled voice: the mean of their utterances' speaker embeddings
+    (float32, L2-normalised, as bytes)."""
+
+    __tablename__ = "voice_profiles"
+
+    member_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("members.id", name="fk_voice_profiles_member_id", ondelete="CASCADE"), primary_key=True
+    )
+    household_id: Mapped[str] = mapped_column(String(64), index=True)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    utterances: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class UsageRow(Base):
+    """One metered call (an LLM request): tokens in, out and read from cache, the model, and its
+    estimated cost, for the household and (when known) the member and device."""
+
+    __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_household_t", "household_id", "t"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    t: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16), default="llm")
+    model: Mapped[str] = mapped_column(String(100))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class EsphomeDeviceRow(Base):
+    """An ESPHome voice device Hark connects to (the device is the API server)."""
+
+    __tablename__ = "esphome_devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The Hark device id its sessions run under."""
+    household_id: Mapped[str] = _household_column()
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer, default=6053)
+    noise_psk: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(String(64))
+    room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
