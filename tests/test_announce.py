@@ -50,7 +50,7 @@ HOME = [Target("dev-k", "kitchen speaker", "kitchen"), Target("dev-o", "office t
 def skill(devices: Sequence[Target] = HOME) -> tuple[AnnounceSkill, Recorder]:
     recorder = Recorder()
 
-    async def targets() -> Sequence[Target]:
+    async def targets(household_id: str) -> Sequence[Target]:
         return devices
 
     return AnnounceSkill(recorder, targets), recorder

@@ -30,6 +30,7 @@ from hark.brain.generative import (
     GenerativeBrain,
 )
 from hark.brain.memory import Memory, MemorySkill
+from hark.brain.person import Person
 from hark.brain.prompt import SYSTEM_PROMPT
 from hark.config import LlmSettings
 from hark.llm.base import Finished, LlmError, TextChunk
@@ -77,7 +78,9 @@ class Rig:
     conversation: Conversation
 
     def request(self, words: str, profile: str = "default") -> BrainRequest:
-        return BrainRequest(words, self.conversation, device_id="kitchen", profile=profile, now=self.stack.clock.now)
+        return BrainRequest(
+            words, self.conversation, device_id="kitchen", who=Person(member_id=profile), now=self.stack.clock.now
+        )
 
     async def ask(self, words: str, *, record: bool = True, profile: str = "default") -> list[ReplyPart]:
         parts = [p async for p in self.brain.respond(self.request(words, profile))]
@@ -187,8 +190,8 @@ async def test_prepare_sends_the_request_without_the_words(tmp_path: Path) -> No
 
 async def test_recalled_facts_are_in_the_request(tmp_path: Path) -> None:
     async with rig(tmp_path, text("Your sister is Ana.")) as r:
-        await r.memory.remember("default", "my sister is called Ana")
-        await r.memory.remember("default", "I live in Lyon")
+        await r.memory.remember("default", "default", "my sister is called Ana")
+        await r.memory.remember("default", "default", "I live in Lyon")
         await r.ask("what's my sister's name?")
     first = r.llm.requests[0].messages[0].full_text()
     assert "my sister is called Ana" in first and first.endswith("what's my sister's name?")
@@ -198,7 +201,7 @@ async def test_recalled_facts_are_in_the_request(tmp_path: Path) -> None:
 
 async def test_prepare_with_likely_words_sends_them_with_their_facts_and_skips_fast_paths(tmp_path: Path) -> None:
     async with rig(tmp_path, text("Ana.")) as r:
-        await r.memory.remember("default", "my sister is called Ana")
+        await r.memory.remember("default", "default", "my sister is called Ana")
         await r.brain.prepare(r.request("what's my sister's name?"))
         await r.brain.prepare(r.request("Remember that I like tea"))  # a fast path: no model
         await r.brain.prepare(r.request("let's chat"))
@@ -233,8 +236,8 @@ async def test_each_profile_has_its_own_memory(tmp_path: Path) -> None:
         await r.ask("what's my sister's name?", profile="kid")
         await r.ask("what's my sister's name?", profile="sam")
         listed = said(await r.ask("what do you remember about me?", profile="kid"))
-        assert [f.text for f in await r.memory.list("sam")] == ["my sister is called Ana"]
-        assert await r.memory.list("kid") == []
+        assert [f.text for f in await r.memory.list("default", "sam")] == ["my sister is called Ana"]
+        assert await r.memory.list("default", "kid") == []
     assert "Ana" in said_back
     kid, sam = r.llm.requests
     assert "Ana" not in kid.messages[-1].full_text()  # another person's facts are not recalled

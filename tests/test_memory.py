@@ -29,35 +29,38 @@ async def test_remember_list_recall_forget_persist(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "hark.db")
     async with Database(url) as db:
         memory = Memory(db)
-        await memory.remember("default", "that my sister is called Ana.")
-        await memory.remember("default", "I live in Lyon")
-        await memory.remember("default", "My sister is called Ana")  # the same fact: kept once
-        await memory.remember("bob", "I like jazz")
+        await memory.remember("default", "default", "that my sister is called Ana.")
+        await memory.remember("default", "default", "I live in Lyon")
+        await memory.remember("default", "default", "My sister is called Ana")  # the same fact: kept once
+        await memory.remember("default", "bob", "I like jazz")
     async with Database(url) as db:  # a new instance on the same file
         memory = Memory(db)
-        assert [f.text for f in await memory.list("default")] == ["my sister is called Ana", "I live in Lyon"]
-        assert [f.text for f in await memory.recall("default", "what's my sister's name?")] == [
+        assert [f.text for f in await memory.list("default", "default")] == [
+            "my sister is called Ana",
+            "I live in Lyon",
+        ]
+        assert [f.text for f in await memory.recall("default", "default", "what's my sister's name?")] == [
             "my sister is called Ana"
         ]
-        assert [f.text for f in await memory.recall("default", "where do I live?")] == ["I live in Lyon"]
-        assert await memory.recall("default", "what time is it?") == []
-        assert await memory.recall("bob", "sister") == []  # profiles are separate
-        assert await memory.forget("default", "my birthday") is None  # no overlap: nothing deleted
-        forgotten = await memory.forget("default", "that my sister is called Ana")
+        assert [f.text for f in await memory.recall("default", "default", "where do I live?")] == ["I live in Lyon"]
+        assert await memory.recall("default", "default", "what time is it?") == []
+        assert await memory.recall("default", "bob", "sister") == []  # profiles are separate
+        assert await memory.forget("default", "default", "my birthday") is None  # no overlap: nothing deleted
+        forgotten = await memory.forget("default", "default", "that my sister is called Ana")
         assert forgotten is not None and forgotten.text == "my sister is called Ana"
     async with Database(url) as db:
-        assert [f.text for f in await Memory(db).list("default")] == ["I live in Lyon"]
+        assert [f.text for f in await Memory(db).list("default", "default")] == ["I live in Lyon"]
 
 
 async def test_recall_ranks_by_overlap_and_limits(tmp_path: Path) -> None:
     async with Database(sqlite_url(tmp_path / "hark.db")) as db:
         memory = Memory(db)
-        await memory.remember("default", "my dog Rex likes walks")
-        await memory.remember("default", "my dog is called Rex")
-        await memory.remember("default", "my cat is called Tom")
-        best = await memory.recall("default", "what is my dog Rex called", limit=1)
+        await memory.remember("default", "default", "my dog Rex likes walks")
+        await memory.remember("default", "default", "my dog is called Rex")
+        await memory.remember("default", "default", "my cat is called Tom")
+        best = await memory.recall("default", "default", "what is my dog Rex called", limit=1)
         assert [f.text for f in best] == ["my dog is called Rex"]
-        assert len(await memory.recall("default", "dog rex cat", limit=5)) == 3
+        assert len(await memory.recall("default", "default", "dog rex cat", limit=5)) == 3
 
 
 async def test_memory_tools_through_the_registry(tmp_path: Path) -> None:
@@ -101,7 +104,7 @@ async def test_the_fast_path_needs_no_model(tmp_path: Path) -> None:
         assert speech == "I remember that your sister is called Ana and that you live in Lyon."
         speech, acts = await ask("Forget that my sister is called Ana")
         assert speech == "Okay, I've forgotten that your sister is called Ana."
-        assert [f.text for f in await memory.list("default")] == ["I live in Lyon"]
+        assert [f.text for f in await memory.list("default", "default")] == ["I live in Lyon"]
         assert llm.requests == []
 
 
@@ -122,7 +125,7 @@ async def test_the_model_can_use_the_memory_tools(tmp_path: Path) -> None:
         assert Action("memory_remember", {"text": "my wife's birthday is on May 3rd"}) in first
         [p async for p in brain.respond(_request("what do you know about my wife?", conversation))]
     async with Database(sqlite_url(tmp_path / "hark.db")) as db:
-        assert [f.text for f in await Memory(db).list("default")] == ["my wife's birthday is on May 3rd"]
+        assert [f.text for f in await Memory(db).list("default", "default")] == ["my wife's birthday is on May 3rd"]
     listed = llm.requests[3].messages[-1].tool_results[0]
     assert "May 3rd" in listed.content and not listed.is_error
     assert "my wife's birthday is on May 3rd" in llm.requests[2].messages[-1].full_text()  # recalled for the model
@@ -154,7 +157,7 @@ async def test_a_0001_database_is_upgraded_with_its_data_and_can_go_back(tmp_pat
         assert "facts" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     async with Database(sqlite_url(path)) as db:  # open() upgrades to head again
         await db.log_turn(device_id="kitchen", transcript="hi", reply="Hello.", brain="classic")
-        await Memory(db).remember("default", "I like tea")
-        assert [f.text for f in await Memory(db).list("default")] == ["I like tea"]
+        await Memory(db).remember("default", "default", "I like tea")
+        assert [f.text for f in await Memory(db).list("default", "default")] == ["I like tea"]
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema_head(),)]

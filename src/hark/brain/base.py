@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .conversation import Conversation
+from .person import NOBODY, Person
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,10 +36,19 @@ class BrainRequest:
     conversation: Conversation
     language: str = "en"
     device_id: str = "local"
-    profile: str = "default"
-    """Whose request: long-term memory and per-person settings are kept per profile."""
+    who: Person = NOBODY
+    """Who it runs as: the household (every row read or written belongs to it), the member
+    (memory and lists are theirs), kids mode, the plan."""
     now: Callable[[], dt.datetime] = dataclasses.field(default=lambda: dt.datetime.now().astimezone())
     """The clock, injected so answers about time are testable."""
+
+    @property
+    def household_id(self) -> str:
+        return self.who.household_id
+
+    @property
+    def profile(self) -> str:
+        return self.who.profile
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -155,6 +155,7 @@ class ClassicBrain:
         self, call: ToolCall, intent: str, request: BrainRequest, *, confirmed: bool
     ) -> AsyncIterator[ReplyPart]:
         ctx = SkillContext(
+            household_id=request.household_id,
             device_id=request.device_id,
             profile=request.profile,
             language=request.language,

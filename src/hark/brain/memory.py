@@ -227,38 +227,41 @@ class Memory:
         self.db = db
         self.clock = clock
 
-    async def remember(self, profile: str, text: str) -> Fact:
+    async def remember(self, household: str, profile: str, text: str) -> Fact:
         """Store a fact; the same fact said twice (ignoring case) is kept once. Raises ``ValueError`` if empty."""
         text = clean_fact(text)
         if not text:
             raise ValueError("nothing to remember")
         async with self.db.transaction() as session:
-            existing = await session.scalars(select(Fact).where(Fact.profile == profile))
+            existing = await session.scalars(
+                select(Fact).where(Fact.household_id == household, Fact.profile == profile)
+            )
             for fact in existing:
                 if fact.text.lower() == text.lower():
                     return fact
-            fact = Fact(profile=profile, text=text, created_at=self.clock())
+            fact = Fact(household_id=household, profile=profile, text=text, created_at=self.clock())
             session.add(fact)
             await session.flush()
             return fact
 
-    async def list(self, profile: str) -> builtins.list[Fact]:
+    async def list(self, household: str, profile: str) -> builtins.list[Fact]:
         """Every fact of ``profile``, oldest first."""
         async with self.db.transaction() as session:
-            rows = await session.scalars(select(Fact).where(Fact.profile == profile).order_by(Fact.id))
+            query = select(Fact).where(Fact.household_id == household, Fact.profile == profile).order_by(Fact.id)
+            rows = await session.scalars(query)
             return builtins.list(rows)
 
-    async def recall(self, profile: str, text: str, limit: int = 5) -> builtins.list[Fact]:
+    async def recall(self, household: str, profile: str, text: str, limit: int = 5) -> builtins.list[Fact]:
         """Up to ``limit`` facts sharing content words with ``text``, best first (newer first on ties)."""
         query = keywords(text)
         if not query or limit <= 0:
             return []
-        scored = [(score(query, f.text), f.id, f) for f in await self.list(profile)]
+        scored = [(score(query, f.text), f.id, f) for f in await self.list(household, profile)]
         scored = [s for s in scored if s[0] > 0]
         scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
         return [f for _, _, f in scored[:limit]]
 
-    async def forget(self, profile: str, query: str) -> Fact | None:
+    async def forget(self, household: str, profile: str, query: str) -> Fact | None:
         """Delete the fact that best overlaps ``query`` ("that my sister is called Ana"); None if none does.
 
         A fact must share at least half of the query's content words (and at least
@@ -268,7 +271,7 @@ class Memory:
         words = keywords(clean_fact(query))
         if not words:
             return None
-        facts = await self.list(profile)
+        facts = await self.list(household, profile)
         best: tuple[int, int, Fact] | None = None
         for fact in facts:
             s = score(words, fact.text)
@@ -277,7 +280,7 @@ class Memory:
         if best is None:
             return None
         async with self.db.transaction() as session:
-            await session.execute(delete(Fact).where(Fact.id == best[2].id))
+            await session.execute(delete(Fact).where(Fact.household_id == household, Fact.id == best[2].id))
         return best[2]
 
 
@@ -328,31 +331,31 @@ class MemorySkill:
 
     async def call(self, tool: str, arguments: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         if tool == "memory_remember":
-            return await remember(self.memory, ctx.profile, str(arguments["text"]))
+            return await remember(self.memory, ctx.household_id, ctx.profile, str(arguments["text"]))
         if tool == "memory_forget":
-            return await forget(self.memory, ctx.profile, str(arguments["query"]))
+            return await forget(self.memory, ctx.household_id, ctx.profile, str(arguments["query"]))
         if tool == "memory_list":
-            return await list_facts(self.memory, ctx.profile)
+            return await list_facts(self.memory, ctx.household_id, ctx.profile)
         raise ToolArgumentError(f"there is no tool called {tool!r}")
 
 
-async def remember(memory: Memory, profile: str, text: str) -> SkillResult:
+async def remember(memory: Memory, household: str, profile: str, text: str) -> SkillResult:
     try:
-        fact = await memory.remember(profile, text)
+        fact = await memory.remember(household, profile, text)
     except ValueError:
         return SkillResult("What should I remember?", ok=False)
     return SkillResult(f"Okay, I'll remember that {second_person(fact.text)}.", {"id": fact.id, "text": fact.text})
 
 
-async def forget(memory: Memory, profile: str, query: str) -> SkillResult:
-    fact = await memory.forget(profile, query)
+async def forget(memory: Memory, household: str, profile: str, query: str) -> SkillResult:
+    fact = await memory.forget(household, profile, query)
     if fact is None:
         return SkillResult("I don't remember anything like that.", {"forgotten": None}, ok=False)
     return SkillResult(f"Okay, I've forgotten that {second_person(fact.text)}.", {"forgotten": fact.text})
 
 
-async def list_facts(memory: Memory, profile: str) -> SkillResult:
-    facts = [f.text for f in await memory.list(profile)]
+async def list_facts(memory: Memory, household: str, profile: str) -> SkillResult:
+    facts = [f.text for f in await memory.list(household, profile)]
     if not facts:
         return SkillResult("I don't remember anything about you yet.", {"facts": []})
     shown = facts[-MAX_FACTS_LISTED:]

@@ -129,6 +129,9 @@ class Device:
     paired_at: dt.datetime
     last_seen: dt.datetime | None
     revoked_at: dt.datetime | None = None
+    household_id: str = DEFAULT_HOUSEHOLD
+    default_member_id: str | None = None
+    kids_mode: bool = False
 
     @property
     def revoked(self) -> bool:
@@ -174,6 +177,9 @@ def _device(row: DeviceRow) -> Device:
         paired_at=row.paired_at,
         last_seen=row.last_seen,
         revoked_at=row.revoked_at,
+        household_id=row.household_id,
+        default_member_id=row.default_member_id,
+        kids_mode=bool(row.kids_mode),
     )
 
 
@@ -301,15 +307,31 @@ class DeviceRegistry:
 
     # -- devices ---------------------------------------------------------------------------------
 
-    async def authenticate(self, token: str) -> Device | None:
+    def for_household(self, household_id: str) -> DeviceRegistry:
+        """The same registry's rules for another household's devices."""
+        other = DeviceRegistry(
+            self.db,
+            clock=self._clock,
+            household_id=household_id,
+            max_failures=self.max_failures,
+            window_s=self.window.total_seconds(),
+            lockout_s=self.lockout.total_seconds(),
+            last_seen_every_s=self.last_seen_every.total_seconds(),
+        )
+        other._lock = self._lock
+        return other
+
+    async def authenticate(self, token: str, *, any_household: bool = False) -> Device | None:
         """The device that holds ``token``; None when it is unknown or revoked. Reads the
-        database every time, so a revocation (from any process) counts at once."""
+        database every time, so a revocation (from any process) counts at once. With
+        ``any_household`` (a server holding several homes) the device may belong to any
+        household: its ``household_id`` says which, and everything it does is scoped to it."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
             return None
         digest = hash_token(token)
         now = self.now()
         async with self._transaction() as session:
-            row = await queries.device_by_token_hash(session, self.household_id, digest)
+            row = await queries.device_by_token_hash(session, None if any_household else self.household_id, digest)
             if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
                 return None
             if row.last_seen is None or not dt.timedelta(0) <= now - row.last_seen < self.last_seen_every:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..audio.chunk import Int16Array
 from ..brain.base import Brain
 from ..brain.chain import BrainChain
 from ..brain.classic import ClassicBrain
@@ -25,6 +26,7 @@ from ..brain.clock import NotYetBrain
 from ..brain.confirm import Confirmations
 from ..brain.generative import GenerativeBrain
 from ..brain.memory import Memory, MemorySkill
+from ..brain.person import Identify, Person
 from ..brain.router import ChatGate
 from ..brain.understand import IntentUnderstanding
 from ..config import Settings
@@ -48,6 +50,8 @@ from ..skills.weather import WeatherSkill
 from ..store import Database, StorageError, StorageFullError
 from .devices import DeviceRegistry
 from .hub import AnnouncementHub
+from .people import People
+from .voiceid import VoiceId
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,10 @@ class Household:
         self.llm_fallback = llm_fallback
         self.paired_devices = paired_devices or DeviceRegistry(db)
         """The household's paired devices (pairing codes, tokens): who may connect, and where they are."""
+        self.people = People(db)
+        """Households and members: who a turn runs as (:meth:`identifier`)."""
+        self.voices: VoiceId | None = None
+        """Who is speaking, from the voice (set once the speaker encoder is loaded)."""
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None
@@ -120,8 +128,9 @@ class Household:
             registry.add(MemorySkill(memory))
             paired = DeviceRegistry(db)
 
-            async def targets() -> list[Target]:
-                return [Target(d.device_id, d.name or "", d.room or "") for d in await paired.list() if not d.revoked]
+            async def targets(household_id: str) -> list[Target]:
+                devices = await paired.for_household(household_id).list()
+                return [Target(d.device_id, d.name or "", d.room or "") for d in devices if not d.revoked]
 
             registry.add(AnnounceSkill(hub, targets))
             llm, fallback = await asyncio.gather(
@@ -174,6 +183,24 @@ class Household:
             set_vocabulary(self.smarthome.areas(), [name for name, _area, _domain in self.smarthome.entity_names()])
         if self.settings.stt.commands and callable(set_filter := getattr(stt, "set_command_filter", None)):
             set_filter(self.reads_as_command)
+
+    def identifier(self, household_id: str, device_id: str) -> Identify:
+        """Who each turn on ``device_id`` runs as: the member whose voice matched (when voices are
+        enrolled and the turn has speech), else the device's default member, else the household's
+        shared profile. Without storage (a full disk) the turn runs as the household's shared
+        profile: what needs no storage is still answered, and the journal says the disk is full."""
+
+        async def identify(speech: Int16Array | None) -> Person:
+            member = None
+            if speech is not None and self.voices is not None:
+                match = await self.voices.identify(household_id, speech)
+                member = match.member_id if match is not None else None
+            try:
+                return await self.people.resolve(household_id, device_id, voice_member=member)
+            except StorageError:
+                return Person(household_id=household_id)
+
+        return identify
 
     def device(self, device_id: str) -> DeviceControl | None:
         return self.devices.get(device_id)
@@ -229,13 +256,28 @@ class Household:
         return BrainChain([ChatGate(generative), classic, generative])
 
     async def log_turn(
-        self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
+        self,
+        *,
+        who: Person,
+        device_id: str,
+        transcript: str,
+        reply: str,
+        brain: str,
+        intent: str | None,
+        slots: Mapping[str, Any],
     ) -> None:
         """Record the turn. The answer was given already: a storage failure here is logged
         (once until the log works again) and never fails the turn."""
         try:
             await self.db.log_turn(
-                device_id=device_id, transcript=transcript, reply=reply, brain=brain, intent=intent, slots=slots
+                household_id=who.household_id,
+                member_id=who.member_id,
+                device_id=device_id,
+                transcript=transcript,
+                reply=reply,
+                brain=brain,
+                intent=intent,
+                slots=slots,
             )
         except StorageError as exc:
             if not self._journal_failing:

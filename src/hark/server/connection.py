@@ -143,7 +143,7 @@ class Connection:
             error = ProtocolError("the server is still loading its engines: try again shortly", code=E.NOT_READY)
             return self._refuse(error, E.CLOSE_UNAVAILABLE)
         try:
-            device = await self.ctx.devices.authenticate(hello.token) if hello.token else None
+            device = await self.ctx.devices.authenticate(hello.token, any_household=True) if hello.token else None
         except HarkError as exc:  # the registry's storage failed: say so, do not guess
             return self._refuse(ProtocolError(exc.message, code=exc.code), E.CLOSE_INTERNAL)
         if device is None:
@@ -156,6 +156,7 @@ class Connection:
             self.ctx.engines,
             self.sink,
             device_id=device.device_id,
+            household_id=device.household_id,
             session_id=self.session_id,
             on_event=self._on_event,
         )

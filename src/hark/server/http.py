@@ -66,7 +66,7 @@ async def turn(request: Request) -> Response:
         return data
     token = _bearer(request) or data.get("token")
     try:
-        device = await ctx.devices.authenticate(token) if isinstance(token, str) and token else None
+        device = await ctx.devices.authenticate(token, any_household=True) if isinstance(token, str) and token else None
     except HarkError as exc:
         return _error(503, exc.code, exc.message)
     if device is None:
@@ -83,7 +83,13 @@ async def turn(request: Request) -> Response:
     events: asyncio.Queue[Event | TurnResult | HarkError] = asyncio.Queue()
     session_id = f"http-{uuid.uuid4().hex[:12]}"
     session = open_device_session(
-        ctx.household, ctx.engines, None, device_id=device.device_id, session_id=session_id, on_event=events.put_nowait
+        ctx.household,
+        ctx.engines,
+        None,
+        device_id=device.device_id,
+        household_id=device.household_id,
+        session_id=session_id,
+        on_event=events.put_nowait,
     )
 
     async def run() -> None:

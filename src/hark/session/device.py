@@ -25,6 +25,7 @@ from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from ..audio.sinks import AudioSink
 from ..brain.base import Brain, BrainRequest, Preparing
 from ..brain.conversation import Conversation
+from ..brain.person import NOBODY, Identify, Person
 from ..config import Settings
 from ..engines.base import VadEngine, WakeDetection
 from ..engines.registry import Engines
@@ -55,7 +56,8 @@ class DeviceSession:
         now: Callable[[], dt.datetime] | None = None,
         on_event: Callable[[Event], None] | None = None,
         device_id: str = "local",
-        profile: str = "default",
+        who: Person = NOBODY,
+        identify: Identify | None = None,
         journal: Journal | None = None,
         session_id: str | None = None,
         ringer: Ringer | None = None,
@@ -68,8 +70,11 @@ class DeviceSession:
         self.on_event = on_event
         self.device_id = device_id
         self.session_id = session_id or uuid.uuid4().hex[:12]
-        self.profile = profile
-        """Whose requests this device hears (memory is kept per profile)."""
+        self.who = who
+        """Whose requests this device hears when the voice is not recognised: the household,
+        the device's default member, kids mode, the plan."""
+        self.identify = identify
+        """Who is speaking, each turn (from the turn's speech when there is any)."""
         self.journal = journal
         self.conversation = Conversation()
         """The conversation, chat mode included (``conversation.chatting``)."""
@@ -147,8 +152,17 @@ class DeviceSession:
 
     def _request(self, text: str) -> BrainRequest:
         return BrainRequest(
-            text=text, conversation=self.conversation, now=self.now, device_id=self.device_id, profile=self.profile
+            text=text, conversation=self.conversation, now=self.now, device_id=self.device_id, who=self.who
         )
+
+    async def _identify(self, speech: Int16Array | None) -> None:
+        """Who this turn runs as; on failure the device's last known person, and the turn goes on."""
+        if self.identify is None:
+            return
+        try:
+            self.who = await self.identify(speech)
+        except HarkError as exc:
+            log.warning("could not tell who is speaking: %s", exc.message)
 
     # -- the brain's head start ----------------------------------------------------------------------
     def _prepare_brain(self, words: str = "") -> None:
@@ -194,6 +208,7 @@ class DeviceSession:
         if self.journal is not None:
             try:
                 await self.journal(
+                    who=self.who,
                     device_id=self.device_id,
                     transcript=text,
                     reply=reply.text,
@@ -211,6 +226,7 @@ class DeviceSession:
         assert run.capture is not None
         transcript: str | None = None
         reply: Reply | None = None
+        who = asyncio.create_task(self._identify(run.capture.audio), name="identify")
         try:
             try:
                 result = await run.capture.transcript()
@@ -223,11 +239,13 @@ class DeviceSession:
             emit(SttEnd(t=self.clock(), text=transcript, speculative_hit=result.speculative_hit))
             if not transcript:
                 raise NoSpeechError("no request was heard")
+            await who
             reply = await self._reply(run, transcript, sink)
         except HarkError as exc:
             stage = Stage(exc.stage) if isinstance(exc, StageError) else Stage.STT
             emit(ErrorEvent(t=self.clock(), code=exc.code, message=exc.message, stage=stage))
         finally:
+            await _stop(who)
             await run.capture.aclose()
             emit(RunEnd(t=self.clock(), run_id=run.run_id, ok=reply is not None and reply.ok))
         return TurnResult(run.trace, transcript, reply, run.wake)
@@ -275,6 +293,7 @@ class DeviceSession:
         """A text turn: starts at the brain."""
         run = self.new_run(Stage.BRAIN)
         try:
+            await self._identify(None)
             reply = await self._reply(run, text, sink)
         finally:
             await self.stop_preparing()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..audio.sinks import AudioSink
+from ..brain.person import DEFAULT_HOUSEHOLD, Person
 from ..engines.registry import Engines
 from ..events import Event
 from ..household import Household
@@ -18,11 +19,13 @@ def open_device_session(
     sink: AudioSink | None,
     *,
     device_id: str = "local",
+    household_id: str = DEFAULT_HOUSEHOLD,
     session_id: str | None = None,
     on_event: Callable[[Event], None] | None = None,
 ) -> DeviceSession:
-    """A session for ``device_id`` playing on ``sink``: the device's own volume (applied to the
-    sink), the household's brain and turn journal. Attach it to ``household.hub`` so its timers
+    """A session for ``device_id`` (of ``household_id``) playing on ``sink``: the device's own
+    volume (applied to the sink), the household's brain and turn journal; each turn runs as the
+    person speaking (:meth:`Household.identifier`). Attach it to ``household.hub`` so its timers
     ring on it (and detach it when the device goes)."""
 
     if engines.stt is not None:
@@ -46,6 +49,8 @@ def open_device_session(
         engines,
         household.brain(),
         device_id=device.device_id,
+        who=Person(household_id=household_id),
+        identify=household.identifier(household_id, device.device_id),
         journal=household.log_turn,
         session_id=session_id,
         on_event=on_event,

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ..brain.person import Person
 from ..engines.base import WakeDetection
 from ..pipeline.capture import TurnCapture
 from ..pipeline.result import TurnResult
@@ -32,5 +33,13 @@ class Journal(Protocol):
     """Where each turn is recorded (transcript, intent and slots, reply)."""
 
     async def __call__(
-        self, *, device_id: str, transcript: str, reply: str, brain: str, intent: str | None, slots: Mapping[str, Any]
+        self,
+        *,
+        who: Person,
+        device_id: str,
+        transcript: str,
+        reply: str,
+        brain: str,
+        intent: str | None,
+        slots: Mapping[str, Any],
     ) -> None: ...

@@ -113,13 +113,14 @@ class AlarmsSkill:
             date = next_at.astimezone(now.tzinfo).date()
         label = str(args.get("label") or "").strip()
         async with self.db.transaction() as session:
-            for alarm in await self._enabled(session, ctx.device_id):
+            for alarm in await self._enabled(session, ctx):
                 if alarm.time == format_hhmm(time) and alarm.days == format_days(days) and alarm.date == date:
                     return SkillResult(
                         f"You already have an alarm for {describe(alarm, now.date())}.",
                         {"id": alarm.id, "duplicate": True},
                     )
             alarm = Alarm(
+                household_id=ctx.household_id,
                 device_id=ctx.device_id,
                 time=format_hhmm(time),
                 days=format_days(days),
@@ -141,7 +142,7 @@ class AlarmsSkill:
     async def _list(self, ctx: SkillContext) -> SkillResult:
         today = ctx.now().date()
         async with self.db.transaction() as session:
-            alarms = await self._enabled(session, ctx.device_id)
+            alarms = await self._enabled(session, ctx)
         data = {"alarms": [{"id": a.id, "time": a.time, "days": a.days, "label": a.label} for a in alarms]}
         if not alarms:
             return SkillResult("You don't have any alarms.", data)
@@ -158,7 +159,7 @@ class AlarmsSkill:
                 return SkillResult("I didn't get the time of the alarm.", {"error": "bad-time"}, ok=False)
         label = str(args.get("label") or "").strip().lower()
         async with self.db.transaction() as session:
-            alarms = await self._enabled(session, ctx.device_id)
+            alarms = await self._enabled(session, ctx)
             if not alarms:
                 return SkillResult("You don't have any alarms.", {"cancelled": []}, ok=False)
             matches = [
@@ -186,8 +187,10 @@ class AlarmsSkill:
         return SkillResult(f"Cancelled your alarm for {describe(matches[0], today)}.", data)
 
     @staticmethod
-    async def _enabled(session: AsyncSession, device_id: str) -> list[Alarm]:
+    async def _enabled(session: AsyncSession, ctx: SkillContext) -> list[Alarm]:
         query = (
-            select(Alarm).where(Alarm.device_id == device_id, Alarm.enabled.is_(True)).order_by(Alarm.next_at, Alarm.id)
+            select(Alarm)
+            .where(Alarm.household_id == ctx.household_id, Alarm.device_id == ctx.device_id, Alarm.enabled.is_(True))
+            .order_by(Alarm.next_at, Alarm.id)
         )
         return list((await session.scalars(query)).all())

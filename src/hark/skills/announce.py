@@ -46,7 +46,7 @@ def _said(message: str) -> str:
 class AnnounceSkill:
     name = "announce"
 
-    def __init__(self, announcer: Announcer, targets: Callable[[], Awaitable[Sequence[Target]]]) -> None:
+    def __init__(self, announcer: Announcer, targets: Callable[[str], Awaitable[Sequence[Target]]]) -> None:
         self.announcer = announcer
         self.targets = targets
         """The household's devices (paired and not revoked), read at each call."""
@@ -83,7 +83,7 @@ class AnnounceSkill:
         target = _words(str(arguments.get("target") or "")).removeprefix("the ").strip()
         if target in ("everyone", "everywhere", "every room", "all rooms", "the house", "the whole house", "all"):
             target = ""
-        devices = list(await self.targets())
+        devices = list(await self.targets(ctx.household_id))  # never another household's devices
         if target:
             chosen = [d for d in devices if target in (_words(d.room), _words(d.name)) or target in _words(d.name)]
             if not chosen:

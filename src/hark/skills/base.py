@@ -65,6 +65,8 @@ class SkillResult:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SkillContext:
+    household_id: str = "default"
+    """Every row a skill reads or writes is scoped to this household."""
     device_id: str = "local"
     profile: str = "default"
     language: str = "en"

@@ -91,30 +91,30 @@ class ListsSkill:
                 return SkillResult(f"What should I {tool[5:]}?", {"error": "no-item"}, ok=False)
             if tool == "list_add":
                 return await self._add(name, title, item, ctx)
-            return await self._remove(name, title, item)
+            return await self._remove(ctx.household_id, name, title, item)
         if tool == "list_read":
-            return await self._read(name, title)
-        return await self._clear(name, title)
+            return await self._read(ctx.household_id, name, title)
+        return await self._clear(ctx.household_id, name, title)
 
     async def _add(self, name: str, title: str, item: str, ctx: SkillContext) -> SkillResult:
         async with self.db.transaction() as session:
-            if await self._find(session, name, item) is not None:
+            if await self._find(session, ctx.household_id, name, item) is not None:
                 return SkillResult(f"{item.capitalize()} is already on your {title}.", {"added": False, "item": item})
             now = ctx.now().astimezone(dt.UTC)
-            session.add(ListItem(list_name=name, item=item, done=False, created_at=now))
+            session.add(ListItem(household_id=ctx.household_id, list_name=name, item=item, done=False, created_at=now))
         return SkillResult(f"Added {item} to your {title}.", {"added": True, "item": item, "list": name})
 
-    async def _remove(self, name: str, title: str, item: str) -> SkillResult:
+    async def _remove(self, household: str, name: str, title: str, item: str) -> SkillResult:
         async with self.db.transaction() as session:
-            row = await self._find(session, name, item)
+            row = await self._find(session, household, name, item)
             if row is None:
                 return SkillResult(f"{item.capitalize()} isn't on your {title}.", {"removed": False}, ok=False)
             await session.delete(row)
         return SkillResult(f"Removed {item} from your {title}.", {"removed": True, "item": item, "list": name})
 
-    async def _read(self, name: str, title: str) -> SkillResult:
+    async def _read(self, household: str, name: str, title: str) -> SkillResult:
         async with self.db.transaction() as session:
-            items = await self._items(session, name)
+            items = await self._items(session, household, name)
         data = {"list": name, "items": items}
         if not items:
             return SkillResult(f"Your {title} is empty.", data)
@@ -123,20 +123,28 @@ class ListsSkill:
             data,
         )
 
-    async def _clear(self, name: str, title: str) -> SkillResult:
+    async def _clear(self, household: str, name: str, title: str) -> SkillResult:
         async with self.db.transaction() as session:
-            result = await session.execute(delete(ListItem).where(ListItem.list_name == name))
+            result = await session.execute(
+                delete(ListItem).where(ListItem.household_id == household, ListItem.list_name == name)
+            )
         count = int(getattr(result, "rowcount", 0) or 0)
         if not count:
             return SkillResult(f"Your {title} is already empty.", {"cleared": 0})
         return SkillResult(f"I've cleared your {title}.", {"cleared": count})
 
     @staticmethod
-    async def _find(session: AsyncSession, name: str, item: str) -> ListItem | None:
-        query = select(ListItem).where(ListItem.list_name == name, ListItem.item == item)
+    async def _find(session: AsyncSession, household: str, name: str, item: str) -> ListItem | None:
+        query = select(ListItem).where(
+            ListItem.household_id == household, ListItem.list_name == name, ListItem.item == item
+        )
         return (await session.scalars(query)).first()
 
     @staticmethod
-    async def _items(session: AsyncSession, name: str) -> list[str]:
-        query = select(ListItem.item).where(ListItem.list_name == name).order_by(ListItem.created_at, ListItem.id)
+    async def _items(session: AsyncSession, household: str, name: str) -> list[str]:
+        query = (
+            select(ListItem.item)
+            .where(ListItem.household_id == household, ListItem.list_name == name)
+            .order_by(ListItem.created_at, ListItem.id)
+        )
         return list((await session.scalars(query)).all())

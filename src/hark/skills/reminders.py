@@ -92,7 +92,13 @@ class RemindersSkill:
             return SkillResult("That time has already passed.", {"error": "in-the-past"}, ok=False)
         async with self.db.transaction() as session:
             reminder = Reminder(
-                device_id=ctx.device_id, text=text, due_at=due, state="pending", late=False, created_at=utc(now)
+                household_id=ctx.household_id,
+                device_id=ctx.device_id,
+                text=text,
+                due_at=due,
+                state="pending",
+                late=False,
+                created_at=utc(now),
             )
             session.add(reminder)
             await session.flush()
@@ -105,7 +111,7 @@ class RemindersSkill:
     async def _list(self, ctx: SkillContext) -> SkillResult:
         now = ctx.now()
         async with self.db.transaction() as session:
-            reminders = await self._pending(session, ctx.device_id)
+            reminders = await self._pending(session, ctx)
         data = {"reminders": [{"id": r.id, "text": r.text, "due_at": r.due_at.isoformat()} for r in reminders]}
         if not reminders:
             return SkillResult("You don't have any reminders.", data)
@@ -115,7 +121,7 @@ class RemindersSkill:
     async def _cancel(self, args: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         wanted = normalise_text(str(args.get("text") or "")).lower()
         async with self.db.transaction() as session:
-            reminders = await self._pending(session, ctx.device_id)
+            reminders = await self._pending(session, ctx)
             if not reminders:
                 return SkillResult("You don't have any reminders.", {"cancelled": []}, ok=False)
             matches = [r for r in reminders if not wanted or wanted in r.text.lower()]
@@ -138,10 +144,14 @@ class RemindersSkill:
         return SkillResult(f"Cancelled the reminder to {matches[0].text}.", data)
 
     @staticmethod
-    async def _pending(session: AsyncSession, device_id: str) -> list[Reminder]:
+    async def _pending(session: AsyncSession, ctx: SkillContext) -> list[Reminder]:
         query = (
             select(Reminder)
-            .where(Reminder.device_id == device_id, Reminder.state == "pending")
+            .where(
+                Reminder.household_id == ctx.household_id,
+                Reminder.device_id == ctx.device_id,
+                Reminder.state == "pending",
+            )
             .order_by(Reminder.due_at, Reminder.id)
         )
         return list((await session.scalars(query)).all())

@@ -140,7 +140,7 @@ class TimersSkill:
         wanted = normalise_name(args.get("name"))
         replaced: list[Timer] = []
         async with self.db.transaction() as session:
-            timers = await self._active(session, ctx.device_id, (*_ACTIVE, "ringing"))
+            timers = await self._active(session, ctx, (*_ACTIVE, "ringing"))
             same = [t for t in timers if wanted and t.name == wanted]
             if existing := next((t for t in same if t.state in _ACTIVE), None):
                 return SkillResult(
@@ -154,6 +154,7 @@ class TimersSkill:
             taken = {t.name for t in timers if t not in replaced}
             name = wanted or self._unnamed(spoken.timer_label(seconds), taken)
             timer = Timer(
+                household_id=ctx.household_id,
                 device_id=ctx.device_id,
                 name=name,
                 duration_s=seconds,
@@ -176,7 +177,7 @@ class TimersSkill:
     async def _status(self, args: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         now = utc(ctx.now())
         async with self.db.transaction() as session:
-            timers = await self._active(session, ctx.device_id, (*_ACTIVE, "ringing"))
+            timers = await self._active(session, ctx, (*_ACTIVE, "ringing"))
         data = {
             "timers": [{"name": t.name, "state": t.state, "remaining_s": round(_remaining(t, now))} for t in timers]
         }
@@ -194,7 +195,7 @@ class TimersSkill:
 
     async def _cancel(self, args: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         async with self.db.transaction() as session:
-            timers = await self._active(session, ctx.device_id, (*_ACTIVE, "ringing"))
+            timers = await self._active(session, ctx, (*_ACTIVE, "ringing"))
             if not timers:
                 return SkillResult("You don't have any timers.", {"cancelled": []}, ok=False)
             if args.get("all"):
@@ -220,7 +221,7 @@ class TimersSkill:
     async def _pause(self, args: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         now = utc(ctx.now())
         async with self.db.transaction() as session:
-            picked = self._pick(await self._active(session, ctx.device_id), args.get("name"), "pause", "running")
+            picked = self._pick(await self._active(session, ctx), args.get("name"), "pause", "running")
             if isinstance(picked, SkillResult):
                 return picked
             if picked.state == "paused":
@@ -237,7 +238,7 @@ class TimersSkill:
     async def _resume(self, args: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         now = utc(ctx.now())
         async with self.db.transaction() as session:
-            picked = self._pick(await self._active(session, ctx.device_id), args.get("name"), "resume", "paused")
+            picked = self._pick(await self._active(session, ctx), args.get("name"), "resume", "paused")
             if isinstance(picked, SkillResult):
                 return picked
             if picked.state != "paused":
@@ -256,7 +257,7 @@ class TimersSkill:
         delta = int(args["delta_s"])
         now = utc(ctx.now())
         async with self.db.transaction() as session:
-            picked = self._pick(await self._active(session, ctx.device_id), args.get("name"), "change")
+            picked = self._pick(await self._active(session, ctx), args.get("name"), "change")
             if isinstance(picked, SkillResult):
                 return picked
             before = _remaining(picked, now)
@@ -286,10 +287,10 @@ class TimersSkill:
     # -- helpers --------------------------------------------------------------------
 
     @staticmethod
-    async def _active(session: AsyncSession, device_id: str, states: Sequence[str] = _ACTIVE) -> list[Timer]:
+    async def _active(session: AsyncSession, ctx: SkillContext, states: Sequence[str] = _ACTIVE) -> list[Timer]:
         query = (
             select(Timer)
-            .where(Timer.device_id == device_id, Timer.state.in_(states))
+            .where(Timer.household_id == ctx.household_id, Timer.device_id == ctx.device_id, Timer.state.in_(states))
             .order_by(Timer.created_at, Timer.id)
         )
         return list((await session.scalars(query)).all())

@@ -58,7 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..errors import ConfigError
 from .errors import StorageError, StorageFullError
-from .models import TurnLog
+from .models import DEFAULT_HOUSEHOLD, TurnLog
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -237,6 +237,8 @@ class Database:
     async def log_turn(
         self,
         *,
+        household_id: str = DEFAULT_HOUSEHOLD,
+        member_id: str | None = None,
         device_id: str,
         transcript: str,
         reply: str,
@@ -247,6 +249,8 @@ class Database:
     ) -> int:
         """Record one conversation turn; returns its id. ``slots`` is stored as JSON text."""
         row = TurnLog(
+            household_id=household_id,
+            member_id=member_id,
             device_id=device_id,
             t=t or self.clock(),
             transcript=transcript,

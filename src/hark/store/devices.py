@@ -50,13 +50,13 @@ async def device_by_id(session: AsyncSession, household_id: str, device_id: str)
     ).first()
 
 
-async def device_by_token_hash(session: AsyncSession, household_id: str, token_hash: str) -> DeviceRow | None:
-    """The device whose token hashes to ``token_hash`` (revoked or not): one unique-index lookup."""
-    return (
-        await session.scalars(
-            select(DeviceRow).where(DeviceRow.household_id == household_id, DeviceRow.token_hash == token_hash)
-        )
-    ).first()
+async def device_by_token_hash(session: AsyncSession, household_id: str | None, token_hash: str) -> DeviceRow | None:
+    """The device whose token hashes to ``token_hash`` (revoked or not): one unique-index lookup,
+    in ``household_id`` (None: whichever household holds it; token hashes are unique)."""
+    query = select(DeviceRow).where(DeviceRow.token_hash == token_hash)
+    if household_id is not None:
+        query = query.where(DeviceRow.household_id == household_id)
+    return (await session.scalars(query)).first()
 
 
 async def devices(session: AsyncSession, household_id: str) -> Sequence[DeviceRow]:

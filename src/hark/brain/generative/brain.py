@@ -272,7 +272,7 @@ class GenerativeBrain:
 
     async def _recall(self, request: BrainRequest) -> list[str]:
         try:
-            return [f.text for f in await self.memory.recall(request.profile, request.text)]
+            return [f.text for f in await self.memory.recall(request.household_id, request.profile, request.text)]
         except HarkError as exc:  # an unreadable memory must not cost the answer
             log.warning("recalling facts failed: %s", exc)
             return []

@@ -40,6 +40,7 @@ BUILTIN_FACT_SKILLS: tuple[Skill, ...] = (_RequestClock(), CalcSkill())
 
 def skill_context(request: BrainRequest, *, confirmed: bool = False) -> SkillContext:
     return SkillContext(
+        household_id=request.household_id,
         device_id=request.device_id,
         profile=request.profile,
         language=request.language,
@@ -87,13 +88,13 @@ async def memory_command(
     """ "Remember that ...", "forget ...", "what do you remember": no model needed."""
     try:
         if tool == "memory_remember":
-            result = await remember(memory, request.profile, argument)
+            result = await remember(memory, request.household_id, request.profile, argument)
             arguments: dict[str, Any] = {"text": argument}
         elif tool == "memory_forget":
-            result = await forget(memory, request.profile, argument)
+            result = await forget(memory, request.household_id, request.profile, argument)
             arguments = {"query": argument}
         else:
-            result = await list_facts(memory, request.profile)
+            result = await list_facts(memory, request.household_id, request.profile)
             arguments = {}
     except HarkError as exc:
         yield TextDelta("Sorry, I couldn't reach my memory just now.")

@@ -1,0 +1,21 @@
+"""Who is speaking: the household's enrolled voices matched against a turn's speech."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol
+
+from ..audio.chunk import Int16Array
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VoiceMatch:
+    member_id: str
+    score: float
+    """Cosine similarity with the member's enrolled voice."""
+
+
+class VoiceId(Protocol):
+    async def identify(self, household_id: str, speech: Int16Array) -> VoiceMatch | None:
+        """The enrolled member of ``household_id`` whose voice this is; None when unsure."""
+        ...
