@@ -13,22 +13,25 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import Settings
 from ..store import Database
+from ..store.models import DEFAULT_HOUSEHOLD
 from .devices import Device, DeviceRegistry
+from .people import People, PeopleError
 
-__all__ = ["add_device_parser", "device_command", "run_device"]
+__all__ = ["add_device_parser", "device_command", "device_json", "local_time", "print_table", "run_device"]
 
 Clock = Callable[[], dt.datetime]
 
 
 def add_device_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``device`` (with ``pair``, ``list``, ``revoke``) to ``hark``'s subcommands."""
-    device = subparsers.add_parser("device", help="pair, list and revoke the devices of this household")
+    device = subparsers.add_parser("device", help="pair, list, set and revoke the devices of a household")
+    device.add_argument("--household", default=DEFAULT_HOUSEHOLD, help="whose devices (default: default)")
     sub = device.add_subparsers(dest="device_command", required=True)
     pair = sub.add_parser("pair", help="show a one-time code that pairs a new device")
     pair.add_argument("--name", help="the device's name (e.g. 'kitchen speaker'); else the device proposes one")
@@ -40,6 +43,11 @@ def add_device_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     listing.add_argument("--json", action="store_true", help="one JSON array, times in UTC")
     revoke = sub.add_parser("revoke", help="refuse a device's token from now on")
     revoke.add_argument("device_id", metavar="DEVICE_ID", help="as shown by: hark device list")
+    settings = sub.add_parser("set", help="a device's room, default member and kids-mode switch")
+    settings.add_argument("device_id", metavar="DEVICE_ID", help="as shown by: hark device list")
+    settings.add_argument("--room", help="the room it is in ('' for none)")
+    settings.add_argument("--member", help="whose turns it runs when the voice is not recognised ('' for nobody)")
+    settings.add_argument("--kids", choices=["on", "off"], help="kids mode for every turn on this device")
 
 
 def run_device(args: argparse.Namespace, settings: Settings) -> int:
@@ -54,7 +62,13 @@ async def device_command(args: argparse.Namespace, settings: Settings, *, clock:
     db = Database.from_settings(settings)
     await db.open()
     try:
-        registry = DeviceRegistry(db, clock=clock)
+        household = getattr(args, "household", DEFAULT_HOUSEHOLD)
+        if await People(db).household(household) is None:
+            print(f"hark device: no household {household!r} (see: hark household list)", file=sys.stderr)
+            return 1
+        registry = DeviceRegistry(db, clock=clock, household_id=household)
+        if args.device_command == "set":
+            return await _set(People(db), household, args)
         if args.device_command == "pair":
             return await _pair(registry, args, zone)
         if args.device_command == "list":
@@ -72,7 +86,7 @@ async def _pair(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneIn
     print(f"pairing code: {code.code[:3]} {code.code[3:]}")
     print(
         f"valid once, for {minutes:g} minute{'s' if minutes != 1 else ''}: "
-        f"until {_local(code.expires_at, zone, seconds=True)}"
+        f"until {local_time(code.expires_at, zone, seconds=True)}"
     )
     if code.name or code.room:
         print(f"pairs: {code.name or 'a device'}{f' in the {code.room}' if code.room else ''}")
@@ -82,7 +96,7 @@ async def _pair(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneIn
     if locked is not None:
         print(
             f"hark: warning: too many wrong codes were tried lately; pairing is refused until "
-            f"{_local(locked, zone, seconds=True)}, the code works after that",
+            f"{local_time(locked, zone, seconds=True)}, the code works after that",
             file=sys.stderr,
         )
     return 0
@@ -91,7 +105,7 @@ async def _pair(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneIn
 async def _list(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneInfo | None) -> int:
     devices = await registry.list()
     if args.json:
-        print(json.dumps([_as_json(d) for d in devices], ensure_ascii=False))
+        print(json.dumps([device_json(d) for d in devices], ensure_ascii=False))
         return 0
     if not devices:
         print("no devices paired yet; pair one with: hark device pair --name NAME --room ROOM")
@@ -102,16 +116,21 @@ async def _list(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneIn
             d.device_id,
             d.name,
             d.room or "-",
-            _local(d.paired_at, zone),
-            _local(d.last_seen, zone) if d.last_seen else "never",
-            _local(d.revoked_at, zone) if d.revoked_at else "-",
+            local_time(d.paired_at, zone),
+            local_time(d.last_seen, zone) if d.last_seen else "never",
+            local_time(d.revoked_at, zone) if d.revoked_at else "-",
         )
         for d in devices
     ]
+    print_table(header, rows)
+    return 0
+
+
+def print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell, two spaces apart."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    return 0
 
 
 async def _revoke(registry: DeviceRegistry, device_id: str) -> int:
@@ -126,7 +145,21 @@ async def _revoke(registry: DeviceRegistry, device_id: str) -> int:
     return 0
 
 
-def _as_json(device: Device) -> dict[str, Any]:
+async def _set(people: People, household: str, args: argparse.Namespace) -> int:
+    kids = None if args.kids is None else args.kids == "on"
+    if args.room is None and args.member is None and kids is None:
+        print("hark device set: nothing to set (--room, --member, --kids)", file=sys.stderr)
+        return 1
+    try:
+        await people.set_device(household, args.device_id, member=args.member, kids_mode=kids, room=args.room)
+    except PeopleError as exc:
+        print(f"hark device set: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"{args.device_id}: set")
+    return 0
+
+
+def device_json(device: Device) -> dict[str, Any]:
     def iso(t: dt.datetime | None) -> str | None:
         return t.astimezone(dt.UTC).isoformat() if t is not None else None
 
@@ -137,10 +170,13 @@ def _as_json(device: Device) -> dict[str, Any]:
         "paired_at": iso(device.paired_at),
         "last_seen": iso(device.last_seen),
         "revoked_at": iso(device.revoked_at),
+        "household_id": device.household_id,
+        "default_member_id": device.default_member_id,
+        "kids_mode": device.kids_mode,
     }
 
 
-def _local(t: dt.datetime, zone: ZoneInfo | None, *, seconds: bool = False) -> str:
+def local_time(t: dt.datetime, zone: ZoneInfo | None, *, seconds: bool = False) -> str:
     local = t.astimezone(zone)
     return local.strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z").strip()
 

@@ -50,6 +50,7 @@ from ..skills.weather import WeatherSkill
 from ..store import Database, StorageError, StorageFullError
 from .devices import DeviceRegistry
 from .hub import AnnouncementHub
+from .metering import UsageMeter
 from .people import People
 from .voiceid import VoiceId
 
@@ -87,6 +88,8 @@ class Household:
         """Households and members: who a turn runs as (:meth:`identifier`)."""
         self.voices: VoiceId | None = None
         """Who is speaking, from the voice (set once the speaker encoder is loaded)."""
+        self.meter: UsageMeter | None = UsageMeter(db)
+        """Every LLM call's tokens and cost, per household and member."""
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None

@@ -352,10 +352,18 @@ class People:
 
     # -- devices' people settings ------------------------------------------------------------------
     async def set_device(
-        self, household_id: str, device_id: str, *, member: str | None = None, kids_mode: bool | None = None
+        self,
+        household_id: str,
+        device_id: str,
+        *,
+        member: str | None = None,
+        kids_mode: bool | None = None,
+        room: str | None = None,
     ) -> None:
-        """A device's default member (``""``: none) and kids-mode switch."""
+        """A device's default member (``""``: none), kids-mode switch and room (``""``: none)."""
         values: dict[str, object] = {}
+        if room is not None:
+            values["room"] = " ".join(room.split())[:64] or None
         if member is not None:
             values["default_member_id"] = (await self.need_member(household_id, member)).id if member else None
         if kids_mode is not None:

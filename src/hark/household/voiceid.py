@@ -19,3 +19,11 @@ class VoiceId(Protocol):
     async def identify(self, household_id: str, speech: Int16Array) -> VoiceMatch | None:
         """The enrolled member of ``household_id`` whose voice this is; None when unsure."""
         ...
+
+    async def enrol_wav(self, household_id: str, member_id: str, wav: bytes) -> object:
+        """Add a recording (WAV bytes) of the member to their voice profile; the profile."""
+        ...
+
+    def forget(self, household_id: str, member_id: str) -> None:
+        """The member's voice is no longer matched (their profile was removed)."""
+        ...

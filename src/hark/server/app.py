@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket
 from ..config import Settings
 from ..engines.registry import Engines
 from ..household import Household
-from . import http
+from . import admin, http
 from .connection import Connection
 from .context import Devices, ServerContext, ServerOptions
 
@@ -49,6 +49,7 @@ def create_app(
         Route("/api/pair", http.pair, methods=["POST"]),
         Route("/healthz", http.healthz, methods=["GET"]),
         Route("/readyz", http.readyz, methods=["GET"]),
+        *admin.routes(),
     ]
     if static_dir is not None and static_dir.is_dir():
         routes.append(Mount("/", StaticFiles(directory=static_dir, html=True), name="static"))

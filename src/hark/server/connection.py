@@ -216,6 +216,12 @@ class Connection:
         self._close_code = E.CLOSE_GOING_AWAY
         self._closing.set()
 
+    def revoked(self) -> None:
+        """The device's token was revoked: say so and close now (the run under way is cut)."""
+        self.outbox.send(Bye(reason="revoked"))
+        self._close_code = E.CLOSE_AUTH
+        self._closing.set()
+
     # -- reading ---------------------------------------------------------------------------------
     async def _read(self) -> None:
         while True:

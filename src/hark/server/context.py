@@ -44,6 +44,8 @@ class Devices(Protocol):
 
     async def authenticate(self, token: str, *, any_household: bool = False) -> Any: ...
 
+    def for_household(self, household_id: str) -> Any: ...
+
     async def pair(self, code: str, name: str | None = None) -> Any: ...
 
 
@@ -113,6 +115,11 @@ class ServerContext:
             self.household.hub.detach(device_id)
         elif newest:  # the device's other connection rings from now on
             await self.household.hub.attach(device_id, connections[-1].announcer)
+
+    async def close_device(self, device_id: str) -> None:
+        """A revoked device's open connections are closed at once."""
+        for connection in list(self.attached.get(device_id, [])):
+            connection.revoked()
 
     async def drain(self) -> None:
         """Graceful shutdown: refuse new work, tell every session, let runs finish (bounded)."""

@@ -25,26 +25,26 @@ from .messages import MAX_TEXT_CHARS, encode
 PAIRING_REFUSED = "pairing-refused"
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
+def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"type": "error", "code": code, "message": message}, status_code=status)
 
 
-async def _json_body(request: Request, ctx: ServerContext) -> dict[str, Any] | JSONResponse:
+async def json_body(request: Request, ctx: ServerContext) -> dict[str, Any] | JSONResponse:
     body = b""
     async for piece in request.stream():
         body += piece
         if len(body) > ctx.options.max_body_bytes:
-            return _error(413, E.BAD_MESSAGE, f"the body is at most {ctx.options.max_body_bytes} bytes")
+            return error(413, E.BAD_MESSAGE, f"the body is at most {ctx.options.max_body_bytes} bytes")
     try:
         data = json.loads(body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _error(400, E.BAD_JSON, f"the body must be JSON: {exc}")
+        return error(400, E.BAD_JSON, f"the body must be JSON: {exc}")
     if not isinstance(data, dict):
-        return _error(400, E.BAD_MESSAGE, "the body must be a JSON object")
+        return error(400, E.BAD_MESSAGE, "the body must be a JSON object")
     return data
 
 
-def _bearer(request: Request) -> str | None:
+def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -58,27 +58,27 @@ async def turn(request: Request) -> Response:
     """``POST /api/turn {"text": ..., "token": ...}``: each pipeline event, then the turn."""
     ctx: ServerContext = request.app.state.hark
     if ctx.draining:
-        return _error(503, E.SHUTTING_DOWN, "the server is shutting down")
+        return error(503, E.SHUTTING_DOWN, "the server is shutting down")
     if not ctx.ready:
-        return _error(503, E.NOT_READY, "the server is still loading its engines: try again shortly")
-    data = await _json_body(request, ctx)
+        return error(503, E.NOT_READY, "the server is still loading its engines: try again shortly")
+    data = await json_body(request, ctx)
     if isinstance(data, JSONResponse):
         return data
-    token = _bearer(request) or data.get("token")
+    token = bearer(request) or data.get("token")
     try:
         device = await ctx.devices.authenticate(token, any_household=True) if isinstance(token, str) and token else None
     except HarkError as exc:
-        return _error(503, exc.code, exc.message)
+        return error(503, exc.code, exc.message)
     if device is None:
-        return _error(401, E.AUTH_REFUSED, "unknown or revoked device token: pair the device again")
+        return error(401, E.AUTH_REFUSED, "unknown or revoked device token: pair the device again")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
-        return _error(400, E.BAD_MESSAGE, "'text' (a non-empty string) is needed")
+        return error(400, E.BAD_MESSAGE, "'text' (a non-empty string) is needed")
     if len(text) > MAX_TEXT_CHARS:
-        return _error(400, E.BAD_MESSAGE, f"a request is at most {MAX_TEXT_CHARS} characters")
+        return error(400, E.BAD_MESSAGE, f"a request is at most {MAX_TEXT_CHARS} characters")
     unknown = sorted(set(data) - {"text", "token"})
     if unknown:
-        return _error(400, E.BAD_MESSAGE, f"unknown field {unknown[0]!r}")
+        return error(400, E.BAD_MESSAGE, f"unknown field {unknown[0]!r}")
 
     events: asyncio.Queue[Event | TurnResult | HarkError] = asyncio.Queue()
     session_id = f"http-{uuid.uuid4().hex[:12]}"
@@ -120,25 +120,29 @@ async def turn(request: Request) -> Response:
 
 
 async def pair(request: Request) -> Response:
-    """``POST /api/pair {"code": "482913", "name": "kitchen tablet"}`` -> the device's token."""
+    """``POST /api/pair {"code": "482913", "name": "kitchen tablet", "household"?: id}`` -> the
+    device's token (``household``: the one the code was made for; default: the server's first)."""
     ctx: ServerContext = request.app.state.hark
-    data = await _json_body(request, ctx)
+    data = await json_body(request, ctx)
     if isinstance(data, JSONResponse):
         return data
-    code, name = data.get("code"), data.get("name")
+    code, name, household = data.get("code"), data.get("name"), data.get("household")
     if not isinstance(code, str) or not code.strip():
-        return _error(400, E.BAD_MESSAGE, "'code' (the pairing code shown by hark device pair) is needed")
+        return error(400, E.BAD_MESSAGE, "'code' (the pairing code shown by hark device pair) is needed")
     if name is not None and not isinstance(name, str):
-        return _error(400, E.BAD_MESSAGE, "'name' must be a string")
+        return error(400, E.BAD_MESSAGE, "'name' must be a string")
+    if household is not None and not isinstance(household, str):
+        return error(400, E.BAD_MESSAGE, "'household' must be a string (the id the pairing code was made for)")
+    devices = ctx.devices.for_household(household) if household else ctx.devices
     try:
-        paired = await ctx.devices.pair(code.strip(), name)
+        paired = await devices.pair(code.strip(), name)
     except HarkError as exc:
         retry = getattr(exc, "retry_after_s", None)
         if exc.code == PAIRING_REFUSED and retry is not None:  # too many wrong codes lately
-            response = _error(429, exc.code, exc.message)
+            response = error(429, exc.code, exc.message)
             response.headers["retry-after"] = str(max(1, round(retry)))
             return response
-        return _error(403 if exc.code == PAIRING_REFUSED else 503, exc.code, exc.message)
+        return error(403 if exc.code == PAIRING_REFUSED else 503, exc.code, exc.message)
     return JSONResponse({"device_id": paired.device_id, "token": paired.token, "name": paired.name})
 
 

@@ -193,7 +193,8 @@ class ErrorMessage(Message):
 @server("bye")
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Bye(Message):
-    """The server is shutting down: the run under way finishes, then the socket closes."""
+    """The server is shutting down (``shutdown``: the run under way finishes, then the socket
+    closes), or the device was revoked (``revoked``: the socket closes at once, code 4401)."""
 
     reason: str = "shutdown"
 
