@@ -156,6 +156,7 @@ class ClassicBrain:
     ) -> AsyncIterator[ReplyPart]:
         ctx = SkillContext(
             household_id=request.household_id,
+            timezone=request.who.timezone,
             device_id=request.device_id,
             profile=request.profile,
             language=request.language,

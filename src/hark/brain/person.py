@@ -37,6 +37,8 @@ class Person:
     smart_home_allowed: frozenset[str] = frozenset()
     """In kids mode: the smart-home domains a parent allowed (``light``...); empty: none."""
     plan: Plan = "plus"
+    timezone: str | None = None
+    """The household's time zone (IANA name); None: the server's (``brain.timezone``, else the machine's)."""
     identified_by: IdentifiedBy = "none"
     voice_score: float | None = None
 

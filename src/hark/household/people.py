@@ -130,6 +130,7 @@ def person(household: Household, member: Member | None, *, kids_device: bool = F
         memory_allowed=member.memory_allowed if member else not kids_device,
         smart_home_allowed=member.smart_home_allowed if member and child else frozenset(),
         plan=household.plan,
+        timezone=household.timezone,
         identified_by="none" if member is None else "device",
     )
 
@@ -394,14 +395,17 @@ class People:
                 )
             ).first()
             kids_device = bool(device is not None and device.kids_mode)
-            member_id = voice_member or (device.default_member_id if device is not None else None)
             member_row = None
-            if member_id is not None:
-                member_row = (
+            for member_id in (voice_member, device.default_member_id if device is not None else None):
+                if member_id is None:
+                    continue
+                member_row = (  # only a member of this household, whatever id was given
                     await session.scalars(
                         select(MemberRow).where(MemberRow.household_id == household_id, MemberRow.id == member_id)
                     )
                 ).first()
+                if member_row is not None:
+                    break
             found = person(_household(home), _member(member_row) if member_row else None, kids_device=kids_device)
         if voice_member is not None and found.member_id == voice_member:
             return dataclasses.replace(found, identified_by="voice")

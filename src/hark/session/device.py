@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
 
 from ..audio.chunk import SAMPLE_RATE, AudioChunk, Int16Array
 from ..audio.sinks import AudioSink
@@ -151,9 +152,17 @@ class DeviceSession:
             run.capture.mark_voiced()
 
     def _request(self, text: str) -> BrainRequest:
-        return BrainRequest(
-            text=text, conversation=self.conversation, now=self.now, device_id=self.device_id, who=self.who
-        )
+        zone = self.who.timezone
+        if zone:  # the household's own time zone: every answer about time, alarms, reminders in it
+            tz = ZoneInfo(zone)
+            clock = self.now
+
+            def now() -> dt.datetime:
+                return clock().astimezone(tz)
+
+        else:
+            now = self.now
+        return BrainRequest(text=text, conversation=self.conversation, now=now, device_id=self.device_id, who=self.who)
 
     async def _identify(self, speech: Int16Array | None) -> None:
         """Who this turn runs as; on failure the device's last known person, and the turn goes on."""

@@ -67,6 +67,8 @@ class SkillResult:
 class SkillContext:
     household_id: str = "default"
     """Every row a skill reads or writes is scoped to this household."""
+    timezone: str | None = None
+    """The household's own time zone, when it has one (``now`` is already in it)."""
     device_id: str = "local"
     profile: str = "default"
     language: str = "en"

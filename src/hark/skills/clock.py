@@ -78,6 +78,8 @@ class ClockSkill:
 
     def _now(self, ctx: SkillContext) -> dt.datetime:
         now = ctx.now()
+        if ctx.timezone:  # the household's own zone comes before the server's
+            return now.astimezone(ZoneInfo(ctx.timezone))
         return now.astimezone(self.tz) if self.tz else now.astimezone()
 
     async def call(self, tool: str, arguments: Mapping[str, Any], ctx: SkillContext) -> SkillResult:

@@ -41,6 +41,7 @@ BUILTIN_FACT_SKILLS: tuple[Skill, ...] = (_RequestClock(), CalcSkill())
 def skill_context(request: BrainRequest, *, confirmed: bool = False) -> SkillContext:
     return SkillContext(
         household_id=request.household_id,
+        timezone=request.who.timezone,
         device_id=request.device_id,
         profile=request.profile,
         language=request.language,

@@ -8,7 +8,8 @@ Rows written before this revision belong to the ``default`` household, which thi
 creates (plan ``plus``: what a single-home install had). Lists become per household (the unique
 constraint includes it); memory facts, timers, alarms, reminders and the turn journal carry the
 household so every query can be scoped to it. SQLite cannot alter constraints in place, so the
-tables that change constraints are rebuilt with Alembic's batch mode.
+tables that change constraints are rebuilt with Alembic's batch mode (only ``list_items``, which
+no other table points at).
 """
 
 from __future__ import annotations
@@ -130,15 +131,15 @@ def upgrade() -> None:
         batch.create_unique_constraint("uq_list_items_household_list_item", ["household_id", "list_name", "item"])
     op.create_index("ix_list_items_household_list", "list_items", ["household_id", "list_name"], unique=False)
 
-    with op.batch_alter_table("devices") as batch:
-        batch.add_column(sa.Column("default_member_id", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("kids_mode", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # plain ADD COLUMN (SQLite has it): a batch rebuild would drop the table that pairing codes
+    # point at, which foreign keys refuse once a device has paired
+    op.add_column("devices", sa.Column("default_member_id", sa.String(length=64), nullable=True))
+    op.add_column("devices", sa.Column("kids_mode", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("devices") as batch:
-        batch.drop_column("kids_mode")
-        batch.drop_column("default_member_id")
+    op.drop_column("devices", "kids_mode")  # ALTER TABLE DROP COLUMN (SQLite >= 3.35), no rebuild
+    op.drop_column("devices", "default_member_id")
     op.drop_index("ix_list_items_household_list", table_name="list_items")
     with op.batch_alter_table("list_items") as batch:
         batch.drop_constraint("uq_list_items_household_list_item", type_="unique")

@@ -1,0 +1,172 @@
+"""Households and members: the repository, the CLI, and who a turn runs as."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hark.brain.base import BrainRequest, TextDelta
+from hark.brain.conversation import Conversation
+from hark.brain.person import Person
+from hark.cli import build_parser
+from hark.config import Settings
+from hark.household import Household
+from hark.household.people import People, PeopleError
+from hark.household.people_cli import people_command
+
+
+@pytest.fixture
+async def home(settings: Settings, tmp_path: Path, no_leaked_tasks: None) -> AsyncIterator[Household]:
+    s = dataclasses.replace(settings, data_dir=tmp_path).replace(llm={"backend": "off"})
+    household = await Household.open(s)
+    try:
+        yield household
+    finally:
+        await household.close()
+
+
+async def test_members_of_a_household_and_their_rules(home: Household) -> None:
+    people = home.people
+    ana = await people.add_member("default", "Ana", admin=True)
+    leo = await people.add_member("default", "Leo", kind="child", age=7, smart_home_allowed=["Light", " "])
+    assert (ana.kind, ana.admin, ana.memory_allowed) == ("adult", True, True)
+    assert (leo.kind, leo.age, leo.memory_allowed, leo.smart_home_allowed) == ("child", 7, False, frozenset({"light"}))
+    with pytest.raises(PeopleError, match="already a member"):
+        await people.add_member("default", "ana")
+    with pytest.raises(PeopleError, match="cannot be an admin"):
+        await people.add_member("default", "Kid", kind="child", admin=True)
+    with pytest.raises(PeopleError, match="no household"):
+        await people.add_member("nowhere", "Zed")
+    assert [m.name for m in await people.members("default")] == ["Ana", "Leo"]
+    assert (await people.member("default", "LEO")) == leo  # by name, any case
+    other, _ = await people.add_household("Next Door")
+    assert await people.member(other.id, leo.id) is None  # another household's id is not found
+    assert await people.members(other.id) == []
+    updated = await people.update_member("default", "Leo", memory_allowed=True, smart_home_allowed=[])
+    assert updated.memory_allowed and updated.smart_home_allowed == frozenset()
+    assert await people.remove_member("default", "Leo")
+    assert not await people.remove_member("default", "Leo")
+
+
+async def test_a_turn_runs_as_the_voice_then_the_devices_member_then_the_household(home: Household) -> None:
+    people = home.people
+    registry = home.paired_devices
+    paired = await registry.pair((await registry.start_pairing(name="kids room")).code)
+    ana = await people.add_member("default", "Ana")
+    leo = await people.add_member("default", "Leo", kind="child", age=6, smart_home_allowed=["light"])
+    await people.set_plan("default", "classic", tokens=1000)
+
+    nobody = await people.resolve("default", paired.device_id)
+    assert (nobody.member_id, nobody.kids_mode, nobody.plan, nobody.profile) == (None, False, "classic", "default")
+
+    await people.set_device("default", paired.device_id, member="Leo")
+    by_device = await people.resolve("default", paired.device_id)
+    assert (by_device.member_id, by_device.child, by_device.kids_mode, by_device.identified_by) == (
+        leo.id,
+        True,
+        True,
+        "device",
+    )
+    assert by_device.smart_home_allowed == frozenset({"light"}) and not by_device.memory_allowed
+
+    by_voice = await people.resolve("default", paired.device_id, voice_member=ana.id)
+    assert (by_voice.member_id, by_voice.kids_mode, by_voice.identified_by) == (ana.id, False, "voice")
+
+    await people.set_device("default", paired.device_id, kids_mode=True)  # an adult on a kids-mode device
+    on_kids_device = await people.resolve("default", paired.device_id, voice_member=ana.id)
+    assert on_kids_device.kids_mode and not on_kids_device.child
+
+    other, _ = await people.add_household("Next Door")
+    stranger = await people.add_member(other.id, "Zoe")
+    guessed = await people.resolve("default", paired.device_id, voice_member=stranger.id)
+    assert guessed.member_id == leo.id and guessed.identified_by == "device"  # never the other household's member
+    with pytest.raises(PeopleError):
+        await people.set_device(other.id, paired.device_id, kids_mode=True)  # not its device
+
+
+async def test_the_household_cli(home: Household, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = home.settings
+    await home.db.close()  # the CLI opens its own
+
+    async def run(*argv: str) -> tuple[int, str]:
+        code = await people_command(build_parser().parse_args(list(argv)), settings)
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    code, out = await run("household", "add", "The Smiths", "--plan", "classic", "--timezone", "Europe/Lisbon")
+    assert code == 0 and "admin token" in out
+    smiths = out.split()[1]
+    code, out = await run("household", "plan", smiths, "plus", "--tokens", "50000")
+    assert code == 0 and "plan plus" in out and "tokens 50000" in out
+    code, out = await run("member", "--household", smiths, "add", "Leo", "--child", "--age", "8", "--smart-home", "light")
+    assert code == 0 and "Leo (child, 8)" in out
+    code, out = await run("member", "--household", smiths, "list")
+    assert "Leo" in out and "off" in out and "light" in out
+    code, out = await run("member", "--household", "default", "list")
+    assert "Leo" not in out
+    code, out = await run("household", "add", "X", "--timezone", "Mars/Olympus")
+    assert code == 1 and "unknown time zone" in out
+    code, out = await run("member", "--household", smiths, "remove", "Nobody")
+    assert code == 1
+
+
+async def test_the_time_is_told_in_the_households_own_zone(home: Household) -> None:
+    noon_utc = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    who = Person(household_id="default", timezone="Pacific/Auckland")
+    request = BrainRequest("what time is it", Conversation(), who=who, now=lambda: noon_utc.astimezone(dt.UTC))
+    said = "".join([p.text async for p in home.brain().respond(request) if isinstance(p, TextDelta)])
+    assert said == "It's 1 AM."  # 12:00 UTC is 01:00 the next day in Auckland (NZDT)
+
+
+async def test_a_0003_database_with_a_paired_device_is_upgraded_with_its_data_and_can_go_back(tmp_path: Path) -> None:
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+    from hark.household.devices import DeviceRegistry
+    from hark.store import Database
+    from hark.store.db import MIGRATIONS
+    from tests.storefakes import sqlite_url
+
+    def migrate(connection: Connection, target: str, down: bool = False) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, target)
+
+    path = tmp_path / "hark.db"
+    async with Database(sqlite_url(path)) as db, db.engine.begin() as connection:
+        await connection.run_sync(migrate, "0003", True)
+    with sqlite3.connect(path) as conn:  # what a 0003 install holds: a paired device, a list
+        conn.execute(
+            "INSERT INTO devices (id, household_id, name, token_hash, paired_at) "
+            "VALUES ('dev-1', 'default', 'kitchen', 'abc', '2026-12-01 10:00:00+00:00')"
+        )
+        conn.execute(
+            "INSERT INTO pairing_codes (household_id, code_hash, salt, created_at, expires_at, device_id) "
+            "VALUES ('default', 'h', 's', '2026-12-01 10:00:00+00:00', '2026-12-01 10:10:00+00:00', 'dev-1')"
+        )
+        conn.execute("INSERT INTO list_items (list_name, item, done, created_at) VALUES ('shopping', 'milk', 0, '2026-12-01')")
+    async with Database(sqlite_url(path)) as db:  # open() upgrades to head
+        device = await DeviceRegistry(db).get("dev-1")
+        assert device is not None and (device.household_id, device.kids_mode, device.default_member_id) == (
+            "default",
+            False,
+            None,
+        )
+        people = People(db)
+        assert [h.id for h in await people.households()] == ["default"]
+        await people.set_device("default", "dev-1", kids_mode=True)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT household_id, item FROM list_items").fetchall() == [("default", "milk")]
+    async with Database(sqlite_url(path)) as db, db.engine.begin() as connection:
+        await connection.run_sync(migrate, "0003", True)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT list_name, item FROM list_items").fetchall() == [("shopping", "milk")]
+        assert conn.execute("SELECT id FROM devices").fetchall() == [("dev-1",)]
