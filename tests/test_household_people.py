@@ -15,7 +15,7 @@ from hark.brain.person import Person
 from hark.cli import build_parser
 from hark.config import Settings
 from hark.household import Household
-from hark.household.people import People, PeopleError
+from hark.household.people import NO_LIMIT, Controls, People, PeopleError
 from hark.household.people_cli import people_command
 
 
@@ -32,7 +32,9 @@ async def home(settings: Settings, tmp_path: Path, no_leaked_tasks: None) -> Asy
 async def test_members_of_a_household_and_their_rules(home: Household) -> None:
     people = home.people
     ana = await people.add_member("default", "Ana", admin=True)
-    leo = await people.add_member("default", "Leo", kind="child", age=7, smart_home_allowed=["Light", " "])
+    leo = await people.add_member(
+        "default", "Leo", kind="child", age=7, controls=Controls(smart_home_allowed=["Light", " "])
+    )
     assert (ana.kind, ana.admin, ana.memory_allowed) == ("adult", True, True)
     assert (leo.kind, leo.age, leo.memory_allowed, leo.smart_home_allowed) == ("child", 7, False, frozenset({"light"}))
     with pytest.raises(PeopleError, match="already a member"):
@@ -46,7 +48,17 @@ async def test_members_of_a_household_and_their_rules(home: Household) -> None:
     other, _ = await people.add_household("Next Door")
     assert await people.member(other.id, leo.id) is None  # another household's id is not found
     assert await people.members(other.id) == []
-    updated = await people.update_member("default", "Leo", memory_allowed=True, smart_home_allowed=[])
+    with pytest.raises(PeopleError, match="unknown smart-home permission"):
+        await people.update_member("default", "Leo", Controls(smart_home_allowed=["nukes"]))
+    with pytest.raises(PeopleError, match="quiet hours"):
+        await people.update_member("default", "Leo", Controls(quiet_hours="bedtime"))
+    updated = await people.update_member(
+        "default",
+        "Leo",
+        Controls(memory_allowed=True, smart_home_allowed=[], quiet_hours="20:30-07:00", chat_minutes_day=20),
+    )
+    assert (updated.quiet_hours, updated.chat_minutes_day, updated.explicit_filter) == ("20:30-07:00", 20, True)
+    assert (await people.update_member("default", "Leo", Controls(chat_minutes_day=NO_LIMIT))).chat_minutes_day is None
     assert updated.memory_allowed and updated.smart_home_allowed == frozenset()
     assert await people.remove_member("default", "Leo")
     assert not await people.remove_member("default", "Leo")
@@ -57,11 +69,13 @@ async def test_a_turn_runs_as_the_voice_then_the_devices_member_then_the_househo
     registry = home.paired_devices
     paired = await registry.pair((await registry.start_pairing(name="kids room")).code)
     ana = await people.add_member("default", "Ana")
-    leo = await people.add_member("default", "Leo", kind="child", age=6, smart_home_allowed=["light"])
+    leo = await people.add_member(
+        "default", "Leo", kind="child", age=6, controls=Controls(smart_home_allowed=["light"])
+    )
     await people.set_plan("default", "classic", tokens=1000)
 
     nobody = await people.resolve("default", paired.device_id)
-    assert (nobody.member_id, nobody.kids_mode, nobody.plan, nobody.profile) == (None, False, "classic", "default")
+    assert (nobody.member_id, nobody.kids_mode, nobody.profile) == (None, False, "default")
 
     await people.set_device("default", paired.device_id, member="Leo")
     by_device = await people.resolve("default", paired.device_id)
@@ -102,7 +116,9 @@ async def test_the_household_cli(home: Household, capsys: pytest.CaptureFixture[
     smiths = out.split()[1]
     code, out = await run("household", "plan", smiths, "plus", "--tokens", "50000")
     assert code == 0 and "plan plus" in out and "tokens 50000" in out
-    code, out = await run("member", "--household", smiths, "add", "Leo", "--child", "--age", "8", "--smart-home", "light")
+    code, out = await run(
+        "member", "--household", smiths, "add", "Leo", "--child", "--age", "8", "--smart-home", "light"
+    )
     assert code == 0 and "Leo (child, 8)" in out
     code, out = await run("member", "--household", smiths, "list")
     assert "Leo" in out and "off" in out and "light" in out
@@ -152,7 +168,9 @@ async def test_a_0003_database_with_a_paired_device_is_upgraded_with_its_data_an
             "INSERT INTO pairing_codes (household_id, code_hash, salt, created_at, expires_at, device_id) "
             "VALUES ('default', 'h', 's', '2026-12-01 10:00:00+00:00', '2026-12-01 10:10:00+00:00', 'dev-1')"
         )
-        conn.execute("INSERT INTO list_items (list_name, item, done, created_at) VALUES ('shopping', 'milk', 0, '2026-12-01')")
+        conn.execute(
+            "INSERT INTO list_items (list_name, item, done, created_at) VALUES ('shopping', 'milk', 0, '2026-12-01')"
+        )
     async with Database(sqlite_url(path)) as db:  # open() upgrades to head
         device = await DeviceRegistry(db).get("dev-1")
         assert device is not None and (device.household_id, device.kids_mode, device.default_member_id) == (

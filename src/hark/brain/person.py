@@ -18,7 +18,6 @@ DEFAULT_HOUSEHOLD = "default"
 SHARED_PROFILE = "default"
 """The profile of a turn whose speaker is not known (the household's shared memory)."""
 
-Plan = Literal["classic", "plus"]
 IdentifiedBy = Literal["voice", "device", "none"]
 
 
@@ -36,7 +35,14 @@ class Person:
     """Long-term memory of what is said (a parent's choice for a child)."""
     smart_home_allowed: frozenset[str] = frozenset()
     """In kids mode: the smart-home domains a parent allowed (``light``...); empty: none."""
-    plan: Plan = "plus"
+    quiet_hours: str | None = None
+    """A child's bedtime, local "HH:MM-HH:MM": only the clock, alarms and stopping things then."""
+    chat_minutes_day: int | None = None
+    """A child's daily chat allowance (minutes of conversation with the generative brain)."""
+    tools_allowed: frozenset[str] | None = None
+    """The tools a child may use; None: the kids' defaults."""
+    explicit_filter: bool = False
+    """Replies screened for explicit words (always in kids mode)."""
     timezone: str | None = None
     """The household's time zone (IANA name); None: the server's (``brain.timezone``, else the machine's)."""
     identified_by: IdentifiedBy = "none"

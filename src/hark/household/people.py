@@ -19,16 +19,21 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from sqlalchemy import delete, func, select, update
 
-from ..brain.person import Person, Plan
+from ..brain.person import Person
 from ..errors import HarkError
+from ..kids.policy import SMART_HOME_PERMISSIONS
 from ..store import Database
 from ..store.models import MEMBER_KINDS, PLANS, DeviceRow, HouseholdRow, MemberRow, VoiceProfileRow
 from .devices import hash_token
 
-__all__ = ["Household", "Member", "People", "PeopleError"]
+__all__ = ["NO_LIMIT", "Controls", "Household", "Member", "People", "PeopleError", "Plan"]
+
+Plan = Literal["classic", "plus"]
+_QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 _ID_CHARS = re.compile(r"[^a-z0-9-]+")
 
@@ -51,6 +56,7 @@ class Household:
     quota_requests_month: int | None
     smart_home: str | None
     created_at: dt.datetime
+    transcript_retention_days: int | None = 30
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -64,6 +70,10 @@ class Member:
     memory_allowed: bool
     smart_home_allowed: frozenset[str]
     created_at: dt.datetime
+    quiet_hours: str | None = None
+    chat_minutes_day: int | None = None
+    allowed_tools: frozenset[str] = frozenset()
+    explicit_filter: bool = False
 
     @property
     def child(self) -> bool:
@@ -98,11 +108,12 @@ def _household(row: HouseholdRow) -> Household:
         quota_requests_month=row.quota_requests_month,
         smart_home=row.smart_home,
         created_at=row.created_at,
+        transcript_retention_days=row.transcript_retention_days,
     )
 
 
 def _member(row: MemberRow) -> Member:
-    allowed = frozenset(d for d in (row.smart_home_allowed or "").split(",") if d)
+    allowed = _set(row.smart_home_allowed)
     return Member(
         id=row.id,
         household_id=row.household_id,
@@ -113,7 +124,77 @@ def _member(row: MemberRow) -> Member:
         memory_allowed=row.memory_allowed,
         smart_home_allowed=allowed,
         created_at=row.created_at,
+        quiet_hours=row.quiet_hours,
+        chat_minutes_day=row.chat_minutes_day,
+        allowed_tools=_set(row.allowed_tools),
+        explicit_filter=row.explicit_filter,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Controls:
+    """A parent's settings for a member; None leaves a setting as it is (a new member: its default).
+
+    ``quiet_hours`` "" clears them; ``chat_minutes_day`` :data:`NO_LIMIT` removes the limit;
+    ``allowed_tools`` empty: the kids' default tools; ``smart_home_allowed``: permissions of
+    :data:`hark.kids.policy.SMART_HOME_PERMISSIONS`."""
+
+    age: int | None = None
+    memory_allowed: bool | None = None
+    smart_home_allowed: Sequence[str] | None = None
+    quiet_hours: str | None = None
+    chat_minutes_day: int | None = None
+    allowed_tools: Sequence[str] | None = None
+    explicit_filter: bool | None = None
+
+
+NO_LIMIT = -1
+
+
+def _apply(row: MemberRow, c: Controls) -> None:
+    if c.age is not None:
+        if not 0 <= c.age <= 130:
+            raise PeopleError("an age is between 0 and 130")
+        row.age = c.age
+    if c.memory_allowed is not None:
+        row.memory_allowed = c.memory_allowed
+    if c.smart_home_allowed is not None:
+        row.smart_home_allowed = _joined(c.smart_home_allowed, SMART_HOME_PERMISSIONS, "smart-home permission")
+    if c.quiet_hours is not None:
+        row.quiet_hours = _quiet(c.quiet_hours)
+    if c.chat_minutes_day is not None:
+        if c.chat_minutes_day != NO_LIMIT and not 0 <= c.chat_minutes_day <= 24 * 60:
+            raise PeopleError("a daily chat limit is between 0 and 1440 minutes")
+        row.chat_minutes_day = None if c.chat_minutes_day == NO_LIMIT else c.chat_minutes_day
+    if c.allowed_tools is not None:
+        tools = {t.strip().lower() for t in c.allowed_tools if t.strip()}
+        bad = sorted(t for t in tools if not re.fullmatch(r"[a-z][a-z0-9_]{0,47}", t))
+        if bad:
+            raise PeopleError(f"not a tool name: {bad[0]!r} (see TOOLS.md)")
+        row.allowed_tools = ",".join(sorted(tools))[:500]
+    if c.explicit_filter is not None:
+        row.explicit_filter = c.explicit_filter
+
+
+def _set(text: str | None) -> frozenset[str]:
+    return frozenset(d for d in (text or "").split(",") if d)
+
+
+def _joined(values: Sequence[str], vocabulary: frozenset[str], what: str) -> str:
+    chosen = {v.strip().lower() for v in values if v.strip()}
+    unknown = sorted(chosen - vocabulary)
+    if unknown:
+        raise PeopleError(f"unknown {what} {', '.join(unknown)} (one of: {', '.join(sorted(vocabulary))})")
+    return ",".join(sorted(chosen))
+
+
+def _quiet(hours: str) -> str | None:
+    hours = hours.replace(" ", "")
+    if not hours:
+        return None
+    if not _QUIET.match(hours):
+        raise PeopleError(f"quiet hours look like 20:30-07:00, not {hours!r}")
+    return hours
 
 
 def person(household: Household, member: Member | None, *, kids_device: bool = False) -> Person:
@@ -129,7 +210,10 @@ def person(household: Household, member: Member | None, *, kids_device: bool = F
         kids_mode=child or kids_device,
         memory_allowed=member.memory_allowed if member else not kids_device,
         smart_home_allowed=member.smart_home_allowed if member and child else frozenset(),
-        plan=household.plan,
+        quiet_hours=member.quiet_hours if member and child else None,
+        chat_minutes_day=member.chat_minutes_day if member and child else None,
+        tools_allowed=member.allowed_tools or None if member and child else None,
+        explicit_filter=bool(member and member.explicit_filter) or child or kids_device,
         timezone=household.timezone,
         identified_by="none" if member is None else "device",
     )
@@ -249,15 +333,12 @@ class People:
         kind: str = "adult",
         admin: bool = False,
         age: int | None = None,
-        memory_allowed: bool | None = None,
-        smart_home_allowed: Sequence[str] = (),
+        controls: Controls | None = None,
     ) -> Member:
         if kind not in MEMBER_KINDS:
             raise PeopleError(f"a member is one of: {', '.join(MEMBER_KINDS)}")
         if kind == "child" and admin:
             raise PeopleError("a child cannot be an admin")
-        if age is not None and not 0 <= age <= 130:
-            raise PeopleError("an age is between 0 and 130")
         name = _clean(name)
         await self.need_household(household_id)
         row = MemberRow(
@@ -266,11 +347,14 @@ class People:
             name=name,
             kind=kind,
             admin=admin,
-            age=age,
-            memory_allowed=(kind == "adult") if memory_allowed is None else memory_allowed,
-            smart_home_allowed=",".join(sorted({d.strip().lower() for d in smart_home_allowed if d.strip()})),
+            memory_allowed=kind == "adult",
+            smart_home_allowed="",
+            allowed_tools="",
+            explicit_filter=kind == "child",
             created_at=self.clock(),
         )
+        _apply(row, controls or Controls())
+        _apply(row, Controls(age=age))
         async with self.db.transaction() as session:
             taken = await session.scalar(
                 select(func.count())
@@ -312,22 +396,14 @@ class People:
         self,
         household_id: str,
         member: str,
-        *,
-        memory_allowed: bool | None = None,
-        smart_home_allowed: Sequence[str] | None = None,
-        age: int | None = None,
+        controls: Controls,
     ) -> Member:
-        """A parent's settings for a member (their memory, the smart-home domains allowed)."""
+        """A parent's settings for a member (see :class:`Controls`)."""
         found = await self.need_member(household_id, member)
         async with self.db.transaction() as session:
             row = await session.get(MemberRow, found.id)
             assert row is not None and row.household_id == household_id
-            if memory_allowed is not None:
-                row.memory_allowed = memory_allowed
-            if smart_home_allowed is not None:
-                row.smart_home_allowed = ",".join(sorted({d.strip().lower() for d in smart_home_allowed if d.strip()}))
-            if age is not None:
-                row.age = age
+            _apply(row, controls)
             return _member(row)
 
     async def remove_member(self, household_id: str, member: str) -> bool:

@@ -19,7 +19,7 @@ from ..config import Settings
 from ..store import Database
 from ..store.models import DEFAULT_HOUSEHOLD, PLANS
 from .admin_cli import print_table
-from .people import People, PeopleError
+from .people import NO_LIMIT, Controls, People, PeopleError
 
 __all__ = ["add_people_parsers", "people_command", "run_people"]
 
@@ -73,8 +73,12 @@ def _kids_options(parser: argparse.ArgumentParser) -> None:
         help="long-term memory of what they say (default: on for adults, off for children)",
     )
     parser.add_argument(
-        "--smart-home", help="for a child: the smart-home domains they may control, comma-separated (e.g. light)"
+        "--smart-home", help="for a child: the smart-home permissions, comma-separated (e.g. light,media_player)"
     )
+    parser.add_argument("--quiet-hours", help="a child's bedtime, e.g. 20:30-07:00 ('' for none)")
+    parser.add_argument("--chat-minutes", help="a child's daily chat allowance in minutes ('none' for no limit)")
+    parser.add_argument("--tools", help="the tools a child may use, comma-separated ('' for the kids' defaults)")
+    parser.add_argument("--explicit-filter", choices=["on", "off"], help="screen replies for explicit words")
 
 
 def run_people(args: argparse.Namespace, settings: Settings) -> int:
@@ -146,17 +150,10 @@ async def _member(people: People, args: argparse.Namespace) -> int:
     household = args.household
     await people.need_household(household)
     command = args.member_command
-    allowed = _domains(args.smart_home) if getattr(args, "smart_home", None) is not None else None
-    memory = None if getattr(args, "memory", None) is None else args.memory == "on"
+    controls = _controls(args) if command in ("add", "set") else Controls()
     if command == "add":
         member = await people.add_member(
-            household,
-            args.name,
-            kind="child" if args.child else "adult",
-            admin=args.admin,
-            age=args.age,
-            memory_allowed=memory,
-            smart_home_allowed=allowed or (),
+            household, args.name, kind="child" if args.child else "adult", admin=args.admin, controls=controls
         )
         print(f"member {member.id}: {member.name} ({_kind(member.kind, member.age, member.admin)})")
         return 0
@@ -172,15 +169,15 @@ async def _member(people: People, args: argparse.Namespace) -> int:
                 _kind(m.kind, m.age, m.admin),
                 "on" if m.memory_allowed else "off",
                 ",".join(sorted(m.smart_home_allowed)) or "-",
+                m.quiet_hours or "-",
+                "-" if m.chat_minutes_day is None else f"{m.chat_minutes_day} min",
             )
             for m in members
         ]
-        print_table(("ID", "NAME", "KIND", "MEMORY", "SMART HOME (CHILD)"), rows)
+        print_table(("ID", "NAME", "KIND", "MEMORY", "SMART HOME (CHILD)", "QUIET HOURS", "CHAT/DAY"), rows)
         return 0
     if command == "set":
-        member = await people.update_member(
-            household, args.member, memory_allowed=memory, smart_home_allowed=allowed, age=args.age
-        )
+        member = await people.update_member(household, args.member, controls)
         print(f"{member.id}: {member.name} ({_kind(member.kind, member.age, member.admin)}) set")
         return 0
     if not await people.remove_member(household, args.member):
@@ -202,6 +199,27 @@ def _quota(value: int | None) -> str:
 
 def _domains(text: str) -> list[str]:
     return [d.strip().lower() for d in text.split(",") if d.strip()]
+
+
+def _controls(args: argparse.Namespace) -> Controls:
+    minutes: int | None = None
+    if args.chat_minutes is not None:
+        if args.chat_minutes.strip().lower() in ("none", ""):
+            minutes = NO_LIMIT
+        else:
+            try:
+                minutes = int(args.chat_minutes)
+            except ValueError:
+                raise PeopleError(f"--chat-minutes is a number of minutes or none, not {args.chat_minutes!r}") from None
+    return Controls(
+        age=args.age,
+        memory_allowed=None if args.memory is None else args.memory == "on",
+        smart_home_allowed=None if args.smart_home is None else _domains(args.smart_home),
+        quiet_hours=args.quiet_hours,
+        chat_minutes_day=minutes,
+        allowed_tools=None if args.tools is None else _domains(args.tools),
+        explicit_filter=None if args.explicit_filter is None else args.explicit_filter == "on",
+    )
 
 
 def _check_zone(zone: str | None) -> None:

@@ -10,8 +10,9 @@ Routes (all under ``/api/admin``):
 
 * ``GET /household`` - the household, its members, devices and this month's usage
 * ``PATCH /household`` ``{name?, timezone?, location?}``
-* ``GET|POST /members``, ``PATCH|DELETE /members/{id}`` (``kind``, ``age``, ``admin``,
-  ``memory_allowed``, ``smart_home_allowed``)
+* ``GET|POST /members``, ``PATCH|DELETE /members/{id}`` (``kind``, ``age``, ``admin``, and a
+  parent's controls: ``memory_allowed``, ``smart_home_allowed``, ``quiet_hours`` ("20:30-07:00",
+  null: none), ``chat_minutes_day`` (null: no limit), ``allowed_tools``, ``explicit_filter``)
 * ``POST /members/{id}/voice`` - a WAV of the member speaking: adds it to their voice profile
 * ``GET /devices``, ``PATCH /devices/{id}`` ``{room?, default_member?, kids_mode?}``,
   ``DELETE /devices/{id}`` (revoke), ``POST /pairing`` ``{name?, room?}`` -> a pairing code
@@ -32,7 +33,7 @@ from starlette.routing import Route
 
 from ..errors import HarkError
 from ..household.journal import transcripts
-from ..household.people import Household, People, PeopleError
+from ..household.people import NO_LIMIT, Controls, Household, People, PeopleError
 from . import errors as E
 from .context import ServerContext
 from .http import bearer, error, json_body
@@ -123,14 +124,35 @@ async def _usage_summary(ctx: ServerContext, home: Household) -> Any:
 
 
 # -- members -----------------------------------------------------------------------------------------
-_MEMBER_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "name": str,
-    "kind": str,
+_CONTROLS: dict[str, type | tuple[type, ...]] = {
     "age": int,
-    "admin": bool,
     "memory_allowed": bool,
     "smart_home_allowed": list,
+    "quiet_hours": str,
+    "chat_minutes_day": int,
+    "allowed_tools": list,
+    "explicit_filter": bool,
 }
+_MEMBER_FIELDS: dict[str, type | tuple[type, ...]] = {"name": str, "kind": str, "admin": bool, **_CONTROLS}
+
+
+def _controls(data: dict[str, Any]) -> Controls:
+    """A parent's settings from JSON (``chat_minutes_day: null`` removes the limit)."""
+    minutes = data.get("chat_minutes_day", ...)
+    quiet = data.get("quiet_hours", ...)
+    return Controls(
+        age=data.get("age"),
+        memory_allowed=data.get("memory_allowed"),
+        smart_home_allowed=_strings(data.get("smart_home_allowed")),
+        quiet_hours=None if quiet is ... else (quiet or ""),
+        chat_minutes_day=None if minutes is ... else (NO_LIMIT if minutes is None else minutes),
+        allowed_tools=_strings(data.get("allowed_tools")),
+        explicit_filter=data.get("explicit_filter"),
+    )
+
+
+def _strings(value: Any) -> list[str] | None:
+    return None if value is None else [str(v) for v in value]
 
 
 async def _members(request: Request, ctx: ServerContext, home: Household) -> Response:
@@ -150,9 +172,7 @@ async def _members(request: Request, ctx: ServerContext, home: Household) -> Res
         checked["name"],
         kind=checked.get("kind") or "adult",
         admin=bool(checked.get("admin")),
-        age=checked.get("age"),
-        memory_allowed=checked.get("memory_allowed"),
-        smart_home_allowed=[str(d) for d in checked.get("smart_home_allowed") or []],
+        controls=_controls(checked),
     )
     return JSONResponse({"member": _json(member)}, status_code=201)
 
@@ -173,17 +193,10 @@ async def _member(request: Request, ctx: ServerContext, home: Household) -> Resp
     data = await json_body(request, ctx)
     if isinstance(data, JSONResponse):
         return data
-    checked = _fields(data, {"age": int, "memory_allowed": bool, "smart_home_allowed": list})
+    checked = _fields(data, _CONTROLS)
     if isinstance(checked, JSONResponse):
         return checked
-    allowed = checked.get("smart_home_allowed")
-    member = await people.update_member(
-        home.id,
-        member_id,
-        age=checked.get("age"),
-        memory_allowed=checked.get("memory_allowed"),
-        smart_home_allowed=[str(d) for d in allowed] if allowed is not None else None,
-    )
+    member = await people.update_member(home.id, member_id, _controls(checked))
     return JSONResponse({"member": _json(member)})
 
 

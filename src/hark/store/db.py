@@ -15,7 +15,13 @@ service that must survive ``kill -9`` and power cuts:
   it, the caller gets :class:`StorageError`.
 * **foreign keys on** (SQLite has them off per connection by default).
 
-Any other URL (``postgresql+asyncpg://...``) gets none of that and just works.
+PostgreSQL (``postgresql+asyncpg://user:password@host/hark``, or a unix socket with
+``?host=/run/postgresql``) gets a connection pool that checks a connection before lending it
+(``pool_pre_ping``: a restarted server costs one retry, not a failed turn) and a connect
+timeout, so an unreachable server is an error after ``connect_timeout_s``, not a hang.
+Its failures are named from their SQLSTATE (wrong password, no such database, too many
+connections, disk full, server shutting down) or their socket error (nothing listening,
+unknown host).
 Every database failure leaves :meth:`Database.transaction` as a
 :class:`StorageError` after the transaction was rolled back;
 :class:`StorageFullError` (``storage-full``) when the disk is full (SQLITE_FULL,
@@ -38,6 +44,8 @@ import json
 import logging
 import os
 import shutil
+import socket
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +88,32 @@ _CAUSES = (
     ("not a database", "the file is not a Hark database"),
 )
 
+# PostgreSQL's SQLSTATEs (exact, then by class) mapped to words a person can act on.
+_PG_CAUSES = {
+    "28P01": "the database server refused the user name or password",
+    "28000": "the database server refused the connection for this user",
+    "3D000": "create it on the server first",
+    "42501": "the database user must own Hark's database",
+    "53100": "the disk is full",
+    "53200": "the database server is out of memory",
+    "53300": "the database server has too many connections",
+    "57P01": "the database server is shutting down",
+    "57P02": "the database server is shutting down",
+    "57P03": "the database server is starting up or shutting down",
+    "57014": "the database server cancelled the statement (timeout)",
+    "25006": "the database is read-only",
+    "40001": "another write conflicted with this one",
+    "40P01": "another write conflicted with this one",
+    "55P03": "the database is locked by another program",
+    "22001": "a value is longer than its column allows",
+}
+_PG_CLASSES = {
+    "08": "the connection to the database server failed",
+    "53": "the database server is out of resources",
+    "57": "the database server stopped the operation",
+    "58": "the database server could not read or write its files",
+}
+
 _FULL_NEEDLES = ("database or disk is full", "no space left on device", "disk full", "disk quota exceeded")
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 FULL_BELOW_BYTES = 1 << 20
@@ -98,6 +132,7 @@ class Database:
 
     :param url: SQLAlchemy *async* URL, usually ``settings.storage.database_url(settings.data_dir)``.
     :param busy_timeout_s: how long SQLite waits for a lock held elsewhere before giving up.
+    :param connect_timeout_s: how long a database server (PostgreSQL) may take to accept a connection.
     :param clock: returns the current aware time; only used to stamp rows.
     """
 
@@ -106,10 +141,12 @@ class Database:
         url: str,
         *,
         busy_timeout_s: float = 5.0,
+        connect_timeout_s: float = 10.0,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.url = url
         self.busy_timeout_s = busy_timeout_s
+        self.connect_timeout_s = connect_timeout_s
         self.clock = clock
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
@@ -130,9 +167,9 @@ class Database:
 
     @property
     def display_url(self) -> str:
-        """The URL without its password, for messages."""
+        """The URL without its password, for messages (``?host=/run/postgresql`` left readable)."""
         try:
-            return make_url(self.url).render_as_string(hide_password=True)
+            return urllib.parse.unquote(make_url(self.url).render_as_string(hide_password=True))
         except ArgumentError:
             from ..config import _hide_password
 
@@ -267,8 +304,17 @@ class Database:
     # -- internals --------------------------------------------------------------
 
     def _create_engine(self) -> AsyncEngine:
+        options: dict[str, Any] = {}
         try:
-            return create_async_engine(self.url)
+            url = make_url(self.url)
+            if url.get_backend_name() != "sqlite":
+                options["pool_pre_ping"] = True  # a server restarted since: reconnect, don't fail the turn
+            if url.get_driver_name() == "asyncpg" and "timeout" not in url.query:
+                options["connect_args"] = {"timeout": self.connect_timeout_s}
+        except ArgumentError:
+            pass  # create_async_engine says what is wrong with it
+        try:
+            return create_async_engine(self.url, **options)
         except (ArgumentError, NoSuchModuleError, InvalidRequestError, ImportError) as exc:
             from ..config import check_database_url
 
@@ -310,15 +356,57 @@ class Database:
         detail = str(getattr(exc, "orig", None) or exc)
         lowered = detail.lower()
         full = self._is_full(exc, lowered)
-        cause = "the disk is full" if full else next((words for needle, words in _CAUSES if needle in lowered), None)
+        if full:
+            cause: str | None = "the disk is full"
+        elif self.is_sqlite:
+            cause = next((words for needle, words in _CAUSES if needle in lowered), None)
+        else:
+            cause = self._server_cause(exc)
         what = "open" if action == "open" else "read or write"
         message = f"could not {what} the database {self.display_url}: {cause or detail}"
         log.debug("%s (%s)", message, detail)  # raised, not logged: the handler prints it once
         return StorageFullError(message) if full else StorageError(message)
 
+    def _server_cause(self, exc: BaseException) -> str | None:
+        """Words for a database server's failure (PostgreSQL): its own message, then what it means."""
+        chain = _exception_chain(exc)
+        for e in chain:
+            code = _sqlstate(e)
+            if code:
+                words = _PG_CAUSES.get(code) or _PG_CLASSES.get(code[:2])
+                message = str(getattr(e, "message", "") or e).strip().splitlines()[0] if str(e) else ""
+                return f"{message} ({words})" if words and message else words or message or None
+        where = self._server_address()
+        for e in chain:
+            if isinstance(e, socket.gaierror):
+                return f"the database server's host name is unknown ({where})"
+            if isinstance(e, TimeoutError):
+                return f"the database server at {where} did not answer within {self.connect_timeout_s:g} s"
+            if isinstance(e, ConnectionRefusedError):
+                return f"nothing is listening at {where} (is the database server running?)"
+            if isinstance(e, FileNotFoundError):
+                return f"no database server at {where} (is it running?)"
+            if isinstance(e, ConnectionError):
+                return f"the connection to the database server at {where} was lost"
+        return None
+
+    def _server_address(self) -> str:
+        try:
+            url = make_url(self.url)
+        except ArgumentError:
+            return "its address"
+        host = url.query.get("host") or url.host or "localhost"
+        if isinstance(host, tuple):
+            host = ", ".join(host)
+        if host.startswith("/"):
+            return f"the socket in {host}"
+        return f"{host}:{url.port or 5432}" if url.get_backend_name() == "postgresql" else host
+
     def _is_full(self, exc: BaseException, lowered: str) -> bool:
         chain = _exception_chain(exc)
         if any(isinstance(e, OSError) and e.errno in _FULL_ERRNOS for e in chain):
+            return True
+        if any(_sqlstate(e) == "53100" for e in chain):  # PostgreSQL: disk_full
             return True
         names = {str(getattr(e, "sqlite_errorname", "")) for e in chain}
         if "SQLITE_FULL" in names or any(needle in lowered for needle in _FULL_NEEDLES):
@@ -382,6 +470,12 @@ async def check_database(url: str, *, timeout_s: float = 10.0) -> str:
     return (
         f"{db.display_url} (schema {version})" if version else f"{db.display_url} (empty: migrated at the first start)"
     )
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """A PostgreSQL error's SQLSTATE (asyncpg: ``sqlstate``; SQLAlchemy's adaptation: ``pgcode``)."""
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code if isinstance(code, str) and len(code) == 5 else None
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import DeviceRow, PairingCodeRow, PairingGuardRow
@@ -138,10 +140,17 @@ async def purge_codes(session: AsyncSession, household_id: str, before: dt.datet
 
 
 async def guard(session: AsyncSession, household_id: str) -> PairingGuardRow:
-    """The household's guard row, created (no failures, not locked) the first time."""
-    row = await session.get(PairingGuardRow, household_id, with_for_update=True)  # serialises pairings
+    """The household's guard row, locked for this transaction (it serialises pairings), created
+    (no failures, not locked) the first time. Two first pairings racing on PostgreSQL both find
+    no row: the insert that loses waits for the winner and does nothing, then both lock the row."""
+    row = await session.get(PairingGuardRow, household_id, with_for_update=True)
     if row is None:
-        row = PairingGuardRow(household_id=household_id, failures=0, window_started_at=None, locked_until=None)
-        session.add(row)
-        await session.flush()
+        insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(PairingGuardRow)
+            .values(household_id=household_id, failures=0, window_started_at=None, locked_until=None)
+            .on_conflict_do_nothing(index_elements=[PairingGuardRow.household_id])
+        )
+        row = await session.get(PairingGuardRow, household_id, with_for_update=True, populate_existing=True)
+        assert row is not None
     return row

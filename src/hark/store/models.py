@@ -279,6 +279,8 @@ class HouseholdRow(Base):
     """The smart-home connection's URL (Home Assistant or MQTT); None: the config's (default household) or none."""
     admin_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    transcript_retention_days: Mapped[int | None] = mapped_column(Integer, default=30, server_default="30", nullable=True)
+    """Transcripts older than this are deleted (None: kept). Recordings are never kept."""
 
 
 class MemberRow(Base):
@@ -303,6 +305,14 @@ class MemberRow(Base):
     memory_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     smart_home_allowed: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    quiet_hours: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    """A child's bedtime, local "HH:MM-HH:MM" (may cross midnight); None: none."""
+    chat_minutes_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """A child's daily chat allowance in minutes; None: no limit."""
+    allowed_tools: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """A child's tools, comma-separated; empty: the kids' defaults."""
+    explicit_filter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Replies screened for explicit words even outside kids mode (always on in kids mode)."""
 
 
 class VoiceProfileRow(Base):

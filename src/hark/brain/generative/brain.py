@@ -59,11 +59,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 
 from ...config import ChatSettings, LlmSettings
 from ...errors import HarkError
 from ...llm.base import (
+    Finished,
     LlmBackend,
     LlmRequest,
     Message,
@@ -107,6 +108,13 @@ from .tools import answer_fact, call_tool, fact, fact_speech, memory_command, ru
 from .turn import CallResult, TurnState
 
 log = logging.getLogger(__name__)
+
+UsageHook = Callable[[BrainRequest, LlmBackend, Finished | None], Awaitable[None]]
+"""``await hook(request, backend, finished)`` after each model call of a turn (``finished`` None:
+the call failed or was cut); metering, per household and member."""
+
+Persona = Callable[[BrainRequest], str | None]
+"""The request's own addition to the system prompt (a child's persona), or None."""
 
 
 class GenerativeBrain:
@@ -152,6 +160,8 @@ class GenerativeBrain:
         stall_timeout_s: float = 15.0,
         fact_skills: SkillRegistry | None = None,
         honest: bool = True,
+        usage: UsageHook | None = None,
+        persona: Persona | None = None,
     ) -> None:
         self.backend = backend
         self.registry = registry
@@ -167,6 +177,10 @@ class GenerativeBrain:
         self.stall_timeout_s = stall_timeout_s
         self.fact_skills = fact_skills
         self.honest = honest
+        self.usage = usage
+        """Called after each model call with what it cost (metering); never fails the turn."""
+        self.persona = persona
+        """The system prompt for a request that needs its own (a child's: the kids' persona)."""
 
     # -- public helpers -------------------------------------------------------------------------
 
@@ -270,7 +284,14 @@ class GenerativeBrain:
 
     # -- the model ------------------------------------------------------------------------------
 
+    def system(self, request: BrainRequest) -> str:
+        """The system prompt: Hark's, with the request's own persona after it (kids mode)."""
+        extra = self.persona(request) if self.persona is not None else None
+        return f"{SYSTEM_PROMPT}\n\n{extra}" if extra else SYSTEM_PROMPT
+
     async def _recall(self, request: BrainRequest) -> list[str]:
+        if not request.who.memory_allowed:  # a child's memory is off unless a parent allowed it
+            return []
         try:
             return [f.text for f in await self.memory.recall(request.household_id, request.profile, request.text)]
         except HarkError as exc:  # an unreadable memory must not cost the answer
@@ -301,7 +322,10 @@ class GenerativeBrain:
             facts = await self._recall(request)
         messages = self.messages(request, facts)
         llm_request = LlmRequest(
-            system=SYSTEM_PROMPT, messages=tuple(messages), tools=self.tool_specs(), max_tokens=self.settings.max_tokens
+            system=self.system(request),
+            messages=tuple(messages),
+            tools=self.tool_specs(),
+            max_tokens=self.settings.max_tokens,
         )
         try:
             await self.backend.prepare(llm_request)
@@ -311,18 +335,40 @@ class GenerativeBrain:
     async def _converse(self, request: BrainRequest) -> AsyncGenerator[ReplyPart, None]:
         messages = self.messages(request, await self._recall(request))
         tools = self.tool_specs()
+        system = self.system(request)
         turn = TurnState(start=self.clock())
         if self.honest:
             turn.gate = ReplyGate(
-                request=request.text, notes=messages[-1].context, prompts=(SYSTEM_PROMPT,), defer=bool(tools)
+                request=request.text, notes=messages[-1].context, prompts=(system,), defer=bool(tools)
             )
+        calls: list[tuple[LlmBackend, Finished | None]] = []
+        try:
+            async with contextlib.aclosing(self._calls(request, messages, tools, system, turn, calls)) as parts:
+                async for part in parts:
+                    yield part
+        finally:
+            if self.usage is not None:  # every call, answered or failed, once the turn is over
+                for used, finished in calls:
+                    await self.usage(request, used, finished)
+
+    async def _calls(
+        self,
+        request: BrainRequest,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        system: str,
+        turn: TurnState,
+        metered: list[tuple[LlmBackend, Finished | None]],
+    ) -> AsyncGenerator[ReplyPart, None]:
+        """The model calls of one turn (tools between them); each call's usage goes to ``metered``."""
         backend, on_fallback = self.backend, False
         calls = 0
         while True:
             llm_request = LlmRequest(
-                system=SYSTEM_PROMPT, messages=tuple(messages), tools=tools, max_tokens=self.settings.max_tokens
+                system=system, messages=tuple(messages), tools=tools, max_tokens=self.settings.max_tokens
             )
             call = CallResult()
+            metered.append((backend, None))
             timeout = self.fallback_timeout_s if on_fallback else self.settings.first_token_timeout_s
             async with contextlib.aclosing(
                 model_call(
@@ -338,6 +384,7 @@ class GenerativeBrain:
             ) as parts:
                 async for part in parts:
                     yield part
+            metered[-1] = (backend, call.finished)
 
             if (claim := turn.blocked) is not None:  # the model was stopped: say something true instead
                 async with contextlib.aclosing(self._instead(claim, turn, request)) as parts:
