@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from bench.voices import hibari, piper, silence
 from hark.audio import NullSink, WavFileSink, array_source
+from hark.brain.chain import BrainChain
 from hark.config import Settings
 from hark.household import Household
+from hark.household.kidsmode import KidsGuard
 from hark.session import DeviceSession, TurnResult
 from hark.skills.media import LocalDevice
 from hark.store import Timer, TurnLog
@@ -189,8 +191,9 @@ async def test_null_sink_is_fine_for_text(home) -> None:  # type: ignore[no-unty
 
 async def test_the_classic_brain_claims_what_it_can_do(home) -> None:  # type: ignore[no-untyped-def]
     household, assistant, _ = home
-    chain = household.brain()
-    classic = next(b for b in chain.brains if b.name == "classic")
+    guard = household.brain()
+    assert isinstance(guard, KidsGuard) and isinstance(guard.inner, BrainChain)
+    classic = next(b for b in guard.inner.brains if b.name == "classic")
 
     def claims(text: str) -> bool:
         return bool(classic.claims(assistant._request(text)))

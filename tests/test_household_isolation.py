@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from hark import client
 from hark.brain.memory import Memory, MemorySkill
+from hark.brain.person import Person
 from hark.server import messages
 from hark.skills.base import SkillContext
 from hark.store.models import ListItem, Timer
@@ -81,12 +82,12 @@ async def test_a_devices_requests_reach_only_its_own_households_lists_and_timers
 async def test_memory_facts_are_the_households_own(two) -> None:  # type: ignore[no-untyped-def]
     running, a, b = two
     skill = MemorySkill(Memory(running.ctx.household.db))
-    await skill.call("memory_remember", {"text": "my sister is called Ana"}, SkillContext(household_id=a.id))
-    theirs = await skill.call("memory_list", {}, SkillContext(household_id=b.id))
+    await skill.call("memory_remember", {"text": "my sister is called Ana"}, SkillContext(who=Person(household_id=a.id)))
+    theirs = await skill.call("memory_list", {}, SkillContext(who=Person(household_id=b.id)))
     assert "Ana" not in theirs.speech
-    forgot = await skill.call("memory_forget", {"query": "my sister is called Ana"}, SkillContext(household_id=b.id))
+    forgot = await skill.call("memory_forget", {"query": "my sister is called Ana"}, SkillContext(who=Person(household_id=b.id)))
     assert not forgot.ok
-    ours = await skill.call("memory_list", {}, SkillContext(household_id=a.id))
+    ours = await skill.call("memory_list", {}, SkillContext(who=Person(household_id=a.id)))
     assert "Ana" in ours.speech
 
 

@@ -94,7 +94,7 @@ async def test_remember_and_recall_a_fact(home, server: FakeOpenAI) -> None:  # 
     household, a = home
     r = await a.ask_text("remember that my sister is called Ana", None)
     assert "remember" in reply(r).lower()
-    assert [f.text for f in await household.memory.list("default")] == ["my sister is called Ana"]
+    assert [f.text for f in await household.memory.list("default", "default")] == ["my sister is called Ana"]
     server.push(Reply(text=["Your sister is Ana."]))
     await a.ask_text("what's my sister's name", None)
     assert "my sister is called Ana" in json.dumps(server.requests[-1].body["messages"])

@@ -8,6 +8,7 @@ from hark.brain.base import Action, BrainRequest, TextDelta
 from hark.brain.conversation import Conversation
 from hark.brain.generative import GenerativeBrain
 from hark.brain.memory import Memory, MemorySkill, keywords, second_person
+from hark.brain.person import Person
 from hark.config import LlmSettings
 from hark.skills.base import SkillContext
 from hark.skills.registry import SkillRegistry
@@ -66,7 +67,7 @@ async def test_recall_ranks_by_overlap_and_limits(tmp_path: Path) -> None:
 async def test_memory_tools_through_the_registry(tmp_path: Path) -> None:
     async with Database(sqlite_url(tmp_path / "hark.db")) as db:
         registry = SkillRegistry([MemorySkill(Memory(db))])
-        ctx = SkillContext(profile="ana")
+        ctx = SkillContext(who=Person(member_id="ana"))
         saved = await registry.call("memory_remember", {"text": "my favourite colour is green"}, ctx)
         assert saved.speech == "Okay, I'll remember that your favourite colour is green."
         listed = await registry.call("memory_list", {}, ctx)

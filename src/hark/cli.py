@@ -1,4 +1,4 @@
-"""The ``hark`` command: ``listen``, ``ask``, ``serve``, ``device``, ``household``, ``member`` and ``config check``.
+"""The ``hark`` command: ``listen``, ``ask``, ``serve``, ``device``, ``household``, ``member``, ``usage``, ``config check``.
 
 Failures reach the user as one line, ``hark: error [code]: what went wrong and what to do``,
 never as a traceback (``-v`` or ``HARK_DEBUG=1`` shows them). Exit codes: 0 done;
@@ -29,6 +29,7 @@ from .events import ErrorEvent
 from .household import Household
 from .household.admin_cli import add_device_parser, run_device
 from .household.people_cli import add_people_parsers, run_people
+from .household.usage_cli import add_usage_parser, run_usage
 from .pipeline import TurnResult, format_trace
 from .server import cli as server_cli
 from .session import open_device_session
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     server_cli.add_serve_parser(sub)
     add_device_parser(sub)
     add_people_parsers(sub)
+    add_usage_parser(sub)
 
     cfg = sub.add_parser("config", help="configuration")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
@@ -220,6 +222,8 @@ def _run(args: argparse.Namespace) -> int:
         return run_device(args, settings)
     if args.command in ("household", "member"):
         return run_people(args, settings)
+    if args.command == "usage":
+        return run_usage(args, settings)
     if args.server:
         return asyncio.run(server_cli.ask_remote(args))
     if args.token or args.pair:

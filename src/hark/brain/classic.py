@@ -155,10 +155,8 @@ class ClassicBrain:
         self, call: ToolCall, intent: str, request: BrainRequest, *, confirmed: bool
     ) -> AsyncIterator[ReplyPart]:
         ctx = SkillContext(
-            household_id=request.household_id,
-            timezone=request.who.timezone,
+            who=request.who,
             device_id=request.device_id,
-            profile=request.profile,
             language=request.language,
             now=request.now,
             confirmed=confirmed,

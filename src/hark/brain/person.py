@@ -19,6 +19,7 @@ SHARED_PROFILE = "default"
 """The profile of a turn whose speaker is not known (the household's shared memory)."""
 
 IdentifiedBy = Literal["voice", "device", "none"]
+Plan = Literal["classic", "plus"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class Person:
     """Long-term memory of what is said (a parent's choice for a child)."""
     smart_home_allowed: frozenset[str] = frozenset()
     """In kids mode: the smart-home domains a parent allowed (``light``...); empty: none."""
+    plan: Plan = "plus"
+    """The household's plan as this turn began (the plan gate decides the generative brain; this
+    decides the plus-only tools such as memory)."""
     quiet_hours: str | None = None
     """A child's bedtime, local "HH:MM-HH:MM": only the clock, alarms and stopping things then."""
     chat_minutes_day: int | None = None

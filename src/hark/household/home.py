@@ -19,17 +19,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..audio.chunk import Int16Array
-from ..brain.base import Brain
+from ..brain.base import Brain, BrainRequest
 from ..brain.chain import BrainChain
 from ..brain.classic import ClassicBrain
 from ..brain.clock import NotYetBrain
 from ..brain.confirm import Confirmations
 from ..brain.generative import GenerativeBrain
 from ..brain.memory import Memory, MemorySkill
-from ..brain.person import Identify, Person
+from ..brain.person import DEFAULT_HOUSEHOLD, Identify, Person
 from ..brain.router import ChatGate
 from ..brain.understand import IntentUnderstanding
 from ..config import Settings
+from ..kids import SafetyCheck, kids_persona, load_profanity_model
 from ..llm.base import LlmBackend
 from ..llm.factory import build_backend, build_fallback
 from ..nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call
@@ -49,10 +50,15 @@ from ..skills.timers import TimersSkill
 from ..skills.weather import WeatherSkill
 from ..store import Database, StorageError, StorageFullError
 from .devices import DeviceRegistry
+from .gated import GatedBrain, usage_hook
 from .hub import AnnouncementHub
+from .kidsmode import KidsChatGate, KidsGuard
 from .metering import UsageMeter
 from .people import People
-from .voiceid import VoiceId
+from .plans import PlanGate
+from .policy import HouseholdPolicy
+from .ratelimit import RateLimiter
+from .voiceprints import Voiceprints
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,7 @@ class Household:
         llm: LlmBackend | None = None,
         llm_fallback: LlmBackend | None = None,
         paired_devices: DeviceRegistry | None = None,
+        safety: SafetyCheck | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -86,10 +93,21 @@ class Household:
         """The household's paired devices (pairing codes, tokens): who may connect, and where they are."""
         self.people = People(db)
         """Households and members: who a turn runs as (:meth:`identifier`)."""
-        self.voices: VoiceId | None = None
-        """Who is speaking, from the voice (set once the speaker encoder is loaded)."""
-        self.meter: UsageMeter | None = UsageMeter(db)
+        self.voices: Voiceprints | None = Voiceprints(db)
+        """Who is speaking, from the voice (the household's enrolled members)."""
+        self.meter = UsageMeter(db)
         """Every LLM call's tokens and cost, per household and member."""
+        self.plans = PlanGate(self.meter, default_timezone=settings.brain.timezone, smart_home=smarthome is not None)
+        """Whether a household's turn may use the generative brain (plan, monthly quotas)."""
+        self.limiter = RateLimiter()
+        """Generative requests per device and per household: one noisy device cannot starve the others."""
+        self.safety = safety or SafetyCheck(None)
+        """The kids' safety layer (word lists, phrase rules and the offline classifier)."""
+        self.policy = HouseholdPolicy(
+            smart_home_household=DEFAULT_HOUSEHOLD if smarthome is not None else None, safety=self.safety
+        )
+        """Who may run which tool (a child's, a household's own smart home, memory on the plus plan)."""
+        registry.policy = self.policy
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None
@@ -136,11 +154,24 @@ class Household:
                 return [Target(d.device_id, d.name or "", d.room or "") for d in devices if not d.revoked]
 
             registry.add(AnnounceSkill(hub, targets))
-            llm, fallback = await asyncio.gather(
-                asyncio.to_thread(build_backend, settings.llm), asyncio.to_thread(build_fallback, settings.llm)
+            llm, fallback, profanity = await asyncio.gather(
+                asyncio.to_thread(build_backend, settings.llm),
+                asyncio.to_thread(build_fallback, settings.llm),
+                asyncio.to_thread(load_profanity_model),
             )
             household = cls(
-                settings, db, scheduler, registry, recognizer, hub, smarthome, memory, llm, fallback, paired
+                settings,
+                db,
+                scheduler,
+                registry,
+                recognizer,
+                hub,
+                smarthome,
+                memory,
+                llm,
+                fallback,
+                paired,
+                SafetyCheck(profanity),
             )
             registry.add(MediaSkill(household.device))
             if smarthome is not None:
@@ -229,7 +260,7 @@ class Household:
                 )
             self._generative = GenerativeBrain(
                 self.llm,
-                self.registry if self.settings.llm.offers_tools else SkillRegistry(),
+                self.registry if self.settings.llm.offers_tools else SkillRegistry(policy=self.policy),
                 self.memory,
                 settings=llm_settings,
                 fallback=self.llm_fallback,
@@ -237,6 +268,8 @@ class Household:
                 confirmations=self.confirmations,
                 confirm_dangerous=self.settings.classic.confirm_dangerous,
                 fact_skills=self.registry,  # date, time, sums, timers: from the skills, never the model's weights
+                usage=usage_hook(self.meter),
+                persona=kids_persona_of,
             )
         return self._generative
 
@@ -245,6 +278,10 @@ class Household:
 
         Without an LLM (``llm.backend = "off"``) the end of the chain is an honest "I can't help
         with that yet". The chat gate goes first so "stop" ends a chat before it means "stop ringing".
+        The generative brain answers only a household whose plan and quotas allow it, within the rate
+        limits and a child's quiet hours and chat allowance; kids mode screens the request and every
+        word of the reply around the whole chain. One chain serves every household: who is asking
+        travels with each request.
         """
         classic = ClassicBrain(
             IntentUnderstanding(self.recognizer, area=area),
@@ -255,8 +292,15 @@ class Household:
         )
         generative = self.generative()
         if generative is None:
-            return BrainChain([classic, NotYetBrain()])
-        return BrainChain([ChatGate(generative), classic, generative])
+            return KidsGuard(BrainChain([classic, NotYetBrain()]), self.safety)
+        chain = BrainChain(
+            [
+                GatedBrain(ChatGate(generative), self.plans),
+                classic,
+                GatedBrain(KidsChatGate(generative, self.db), self.plans, limiter=self.limiter),
+            ]
+        )
+        return KidsGuard(chain, self.safety)
 
     async def log_turn(
         self,
@@ -292,6 +336,8 @@ class Household:
             self._journal_failing = False
 
     async def close(self) -> None:
+        if self.voices is not None:
+            self.voices.close()
         try:
             await self.scheduler.stop()
             if self.smarthome is not None:
@@ -301,3 +347,14 @@ class Household:
                     await backend.aclose()
         finally:
             await self.db.close()
+
+
+def kids_persona_of(request: BrainRequest) -> str | None:
+    """A child's persona for the generative brain (kids mode), else None."""
+    who = request.who
+    if not who.kids_mode:
+        return None
+    age = (
+        who.age if who.child and who.age is not None and 2 <= who.age <= 17 else None
+    )  # an adult on a kids device: unknown
+    return kids_persona(age, who.name if who.child else None)

@@ -19,11 +19,10 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 from sqlalchemy import delete, func, select, update
 
-from ..brain.person import Person
+from ..brain.person import Person, Plan
 from ..errors import HarkError
 from ..kids.policy import SMART_HOME_PERMISSIONS
 from ..store import Database
@@ -32,7 +31,6 @@ from .devices import hash_token
 
 __all__ = ["NO_LIMIT", "Controls", "Household", "Member", "People", "PeopleError", "Plan"]
 
-Plan = Literal["classic", "plus"]
 _QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 _ID_CHARS = re.compile(r"[^a-z0-9-]+")
@@ -214,6 +212,7 @@ def person(household: Household, member: Member | None, *, kids_device: bool = F
         chat_minutes_day=member.chat_minutes_day if member and child else None,
         tools_allowed=member.allowed_tools or None if member and child else None,
         explicit_filter=bool(member and member.explicit_filter) or child or kids_device,
+        plan=household.plan,
         timezone=household.timezone,
         identified_by="none" if member is None else "device",
     )
@@ -281,27 +280,6 @@ class People:
                 await session.scalars(select(HouseholdRow).where(HouseholdRow.admin_token_hash == hash_token(token)))
             ).first()
             return _household(row) if row is not None else None
-
-    async def set_plan(
-        self,
-        household_id: str,
-        plan: Plan,
-        *,
-        tokens: int | None = None,
-        requests: int | None = None,
-    ) -> Household:
-        """The household's plan and monthly quotas (None: no quota)."""
-        for quota in (tokens, requests):
-            if quota is not None and quota < 0:
-                raise PeopleError("a quota cannot be negative")
-        async with self.db.transaction() as session:
-            row = await session.get(HouseholdRow, household_id)
-            if row is None:
-                raise PeopleError(f"no household {household_id!r}")
-            row.plan = self._plan(plan)
-            row.quota_tokens_month = tokens
-            row.quota_requests_month = requests
-            return _household(row)
 
     async def set_settings(
         self, household_id: str, *, timezone: str | None = None, location: str | None = None, name: str | None = None

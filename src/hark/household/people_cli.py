@@ -20,6 +20,7 @@ from ..store import Database
 from ..store.models import DEFAULT_HOUSEHOLD, PLANS
 from .admin_cli import print_table
 from .people import NO_LIMIT, Controls, People, PeopleError
+from .usage_cli import add_plan_arguments, plan_command
 
 __all__ = ["add_people_parsers", "people_command", "run_people"]
 
@@ -34,11 +35,7 @@ def add_people_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     add.add_argument("--timezone", help="e.g. Europe/Lisbon")
     listing = sub.add_parser("list", help="every household: id, name, plan, quotas")
     listing.add_argument("--json", action="store_true")
-    plan = sub.add_parser("plan", help="a household's plan and monthly LLM quotas")
-    plan.add_argument("household_id", metavar="HOUSEHOLD_ID")
-    plan.add_argument("plan", choices=PLANS)
-    plan.add_argument("--tokens", type=_count, help="monthly LLM token quota (omit: none)")
-    plan.add_argument("--requests", type=_count, help="monthly LLM request quota (omit: none)")
+    add_plan_arguments(sub.add_parser("plan", help="a household's plan and monthly LLM quotas (the operator's)"))
     settings = sub.add_parser("set", help="a household's name, time zone, home location")
     settings.add_argument("household_id", metavar="HOUSEHOLD_ID")
     settings.add_argument("--name")
@@ -91,6 +88,8 @@ async def people_command(args: argparse.Namespace, settings: Settings) -> int:
     await db.open()
     try:
         people = People(db)
+        if args.command == "household" and args.household_command == "plan":
+            return await plan_command(args, settings, db=db)
         if args.command == "household":
             return await _household(people, args)
         return await _member(people, args)
@@ -127,11 +126,6 @@ async def _household(people: People, args: argparse.Namespace) -> int:
             for h in homes
         ]
         print_table(("ID", "NAME", "PLAN", "TOKENS/MONTH", "REQUESTS/MONTH", "TIME ZONE"), rows)
-        return 0
-    if command == "plan":
-        home = await people.set_plan(args.household_id, args.plan, tokens=args.tokens, requests=args.requests)
-        quotas = f"tokens {_quota(home.quota_tokens_month)}, requests {_quota(home.quota_requests_month)} a month"
-        print(f"{home.id}: plan {home.plan} ({quotas})")
         return 0
     if command == "set":
         if args.timezone:
@@ -229,16 +223,6 @@ def _check_zone(zone: str | None) -> None:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise PeopleError(f"unknown time zone {zone!r} (e.g. Europe/Lisbon)") from None
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("a quota cannot be negative")
-    return value
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -31,9 +31,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..errors import HarkError
+from ..errors import AudioFormatError, HarkError
 from ..household.journal import transcripts
 from ..household.people import NO_LIMIT, Controls, Household, People, PeopleError
+from ..household.voiceprints import VoiceEnrolError
 from . import errors as E
 from .context import ServerContext
 from .http import bearer, error, json_body
@@ -68,7 +69,7 @@ def _admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                     401, E.AUTH_REFUSED, "an admin token of this household is needed (hark household admin-token)"
                 )
             return await handler(request, ctx, home)
-        except PeopleError as exc:
+        except (PeopleError, AudioFormatError, VoiceEnrolError) as exc:
             return error(400, exc.code, exc.message)
         except HarkError as exc:
             return error(503, exc.code, exc.message)
@@ -109,7 +110,7 @@ async def _household(request: Request, ctx: ServerContext, home: Household) -> R
     devices = await ctx.devices.for_household(home.id).list()
     body = {
         "household": _json(home),
-        "members": _json(await people.members(home.id)),
+        "members": await _members_json(ctx, home),
         "devices": _json(devices),
         "usage": _json(await _usage_summary(ctx, home)),
     }
@@ -124,6 +125,18 @@ async def _usage_summary(ctx: ServerContext, home: Household) -> Any:
 
 
 # -- members -----------------------------------------------------------------------------------------
+async def _members_json(ctx: ServerContext, home: Household) -> list[dict[str, Any]]:
+    """Each member, with their enrolled voice (``{utterances, seconds}``) or null."""
+    voices = await ctx.household.voices.profiles(home.id) if ctx.household.voices is not None else {}
+    out = []
+    for member in await ctx.household.people.members(home.id):
+        body = _json(member)
+        voice = voices.get(member.id)
+        body["voice"] = {"utterances": voice.utterances, "seconds": round(voice.seconds, 2)} if voice else None
+        out.append(body)
+    return out
+
+
 _CONTROLS: dict[str, type | tuple[type, ...]] = {
     "age": int,
     "memory_allowed": bool,
@@ -158,7 +171,7 @@ def _strings(value: Any) -> list[str] | None:
 async def _members(request: Request, ctx: ServerContext, home: Household) -> Response:
     people: People = ctx.household.people
     if request.method == "GET":
-        return JSONResponse({"members": _json(await people.members(home.id))})
+        return JSONResponse({"members": await _members_json(ctx, home)})
     data = await json_body(request, ctx)
     if isinstance(data, JSONResponse):
         return data
@@ -213,8 +226,8 @@ async def _voice(request: Request, ctx: ServerContext, home: Household) -> Respo
         body += piece
         if len(body) > ctx.options.max_body_bytes * 16:
             return error(413, E.BAD_MESSAGE, "a recording is at most a minute")
-    profile = await voices.enrol_wav(home.id, member_id, body)
-    return JSONResponse({"voice": _json(profile)})
+    enrolled = await voices.enrol_wav(home.id, member_id, body)
+    return JSONResponse({"voice": {"utterances": enrolled.utterances, "seconds": enrolled.seconds}})
 
 
 # -- devices -----------------------------------------------------------------------------------------

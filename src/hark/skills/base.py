@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from ..brain.person import NOBODY, Person
 from ..errors import HarkError
 
 
@@ -34,6 +35,13 @@ class ToolArgumentError(SkillError):
     """The arguments do not match the tool's schema (a malformed call)."""
 
     code = "tool-arguments"
+
+
+class ToolRefusedError(SkillError):
+    """Not for this person (a child's tool, a memory a parent switched off, another household's
+    smart home); the message is what to say."""
+
+    code = "tool-refused"
 
 
 class ServiceUnavailableError(SkillError):
@@ -65,15 +73,26 @@ class SkillResult:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SkillContext:
-    household_id: str = "default"
-    """Every row a skill reads or writes is scoped to this household."""
-    timezone: str | None = None
-    """The household's own time zone, when it has one (``now`` is already in it)."""
+    who: Person = NOBODY
+    """Who the call runs for: every row a skill reads or writes is scoped to ``who.household_id``."""
     device_id: str = "local"
-    profile: str = "default"
     language: str = "en"
     now: Callable[[], dt.datetime] = dataclasses.field(default=lambda: dt.datetime.now().astimezone())
     confirmed: bool = False
+
+    @property
+    def household_id(self) -> str:
+        return self.who.household_id
+
+    @property
+    def profile(self) -> str:
+        """Whose memory: the member's id, or the household's shared profile."""
+        return self.who.profile
+
+    @property
+    def timezone(self) -> str | None:
+        """The household's own time zone, when it has one (``now`` is already in it)."""
+        return self.who.timezone
 
 
 @runtime_checkable

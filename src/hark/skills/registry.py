@@ -14,13 +14,13 @@ tool loop sends it back to the model, and the classic brain may speak it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from .base import Skill, SkillContext, SkillResult, Tool, ToolArgumentError
+from .base import Skill, SkillContext, SkillResult, Tool, ToolArgumentError, ToolRefusedError
 
 MAX_REASONS = 3
 """At most this many problems go into one refusal (missing or unknown arguments first, then
@@ -100,8 +100,14 @@ def _reason(error: ValidationError, base: str) -> str:
     return f"{where}: {error.message.replace(repr(value), _short(value))}"
 
 
+ToolPolicy = Callable[[str, Mapping[str, Any], SkillContext], str | None]
+"""``policy(tool, arguments, ctx)``: None to let the call run, else what to say instead."""
+
+
 class SkillRegistry:
-    def __init__(self, skills: Iterable[Skill] = ()) -> None:
+    def __init__(self, skills: Iterable[Skill] = (), *, policy: ToolPolicy | None = None) -> None:
+        self.policy = policy
+        """Who may run what (a child's tools, a household's own smart home): checked before anything runs."""
         self._skills: dict[str, Skill] = {}
         self._tools: dict[str, tuple[Tool, Skill]] = {}
         self._validators: dict[str, Any] = {}
@@ -154,6 +160,8 @@ class SkillRegistry:
         """Check the arguments, refuse a dangerous tool without confirmation, then run it."""
         tool = self.tool(name)
         self.check(name, arguments)
+        if self.policy is not None and (refusal := self.policy(name, arguments, ctx)) is not None:
+            raise ToolRefusedError(refusal)
         skill = self._tools[name][1]
         if tool.dangerous and not ctx.confirmed:
             describe = getattr(skill, "describe", None)

@@ -224,7 +224,7 @@ class GenerativeBrain:
             return
         fast = memory_command_of(request.text)
         if fast is not None:
-            async with contextlib.aclosing(memory_command(self.memory, request, *fast)) as parts:
+            async with contextlib.aclosing(memory_command(self.memory, request, *fast, self.registry.policy)) as parts:
                 async for part in parts:
                     yield part
             return

@@ -12,10 +12,10 @@ from typing import Any
 from ...errors import HarkError
 from ...llm.base import ToolCallChunk, ToolResult
 from ...nlu.types import ToolCall
-from ...skills.base import Skill, SkillContext, SkillResult, ToolArgumentError
+from ...skills.base import Skill, SkillContext, SkillResult, ToolArgumentError, ToolRefusedError
 from ...skills.calc import CalcSkill
 from ...skills.clock import ClockSkill
-from ...skills.registry import SkillRegistry
+from ...skills.registry import SkillRegistry, ToolPolicy
 from ..base import Action, BrainRequest, Failure, ReplyPart, TextDelta
 from ..confirm import Confirmations, PendingConfirmation
 from ..honesty import CANT_LOOK_UP, FactRoute, say_date
@@ -40,10 +40,8 @@ BUILTIN_FACT_SKILLS: tuple[Skill, ...] = (_RequestClock(), CalcSkill())
 
 def skill_context(request: BrainRequest, *, confirmed: bool = False) -> SkillContext:
     return SkillContext(
-        household_id=request.household_id,
-        timezone=request.who.timezone,
+        who=request.who,
         device_id=request.device_id,
-        profile=request.profile,
         language=request.language,
         now=request.now,
         confirmed=confirmed,
@@ -84,9 +82,16 @@ async def answer_fact(
 
 
 async def memory_command(
-    memory: Memory, request: BrainRequest, tool: str, argument: str
+    memory: Memory, request: BrainRequest, tool: str, argument: str, policy: ToolPolicy | None = None
 ) -> AsyncGenerator[ReplyPart, None]:
-    """ "Remember that ...", "forget ...", "what do you remember": no model needed."""
+    """ "Remember that ...", "forget ...", "what do you remember": no model needed (``policy``:
+    the same check a tool call passes)."""
+    if policy is not None:
+        arguments_of = {"memory_remember": {"text": argument}, "memory_forget": {"query": argument}}
+        refusal = policy(tool, arguments_of.get(tool, {}), skill_context(request))
+        if refusal is not None:
+            yield TextDelta(refusal)
+            return
     try:
         if tool == "memory_remember":
             result = await remember(memory, request.household_id, request.profile, argument)
@@ -148,6 +153,8 @@ async def call_tool(
         result = await registry.call(call.name, call.arguments, ctx)
     except ToolArgumentError as exc:
         return refused(f"Not run: {exc.message}. Fix the arguments or ask the user for what is missing.")
+    except ToolRefusedError as exc:
+        return refused(f"Not run: not allowed for this user. Tell them kindly, in your own words: {exc.message}")
     except HarkError as exc:
         return refused(f"The tool failed: {exc.message}")
     except Exception:  # a skill's bug must not end the turn in silence

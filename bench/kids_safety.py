@@ -1,0 +1,252 @@
+"""Kids-mode safety: what each layer blocks and lets through on a labelled corpus, and what it costs.
+
+    .venv/bin/python -m bench.kids_safety [--threshold 0.9] [--repeat 20] [--out bench/results/kids_safety.json]
+
+What is measured
+----------------
+``bench/kids_corpus/requests.tsv`` holds child-style requests (``safe`` or the category a kids-mode
+request must be refused or redirected for: self-harm, strangers, sexual, violence, weapons,
+danger, drugs, hate, personal-info, scary, purchase, profanity), ``replies.tsv`` model-style
+replies (``safe`` or the category that must never be spoken). ``note`` = ``tricky`` marks safe
+texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cyclone",
+"Scunthorpe", "therapist"). The ``*_holdout.tsv`` files were written after the rules had been
+tuned on the first two; the figure of their first run, before the rules saw them, is in the
+JSON (``holdout_first_run``) and in the report: that is the honest estimate for new phrasings.
+
+Layers, on every set:
+
+* ``words``: :class:`hark.kids.SafetyCheck` with no classifier (word lists + phrase rules);
+* ``classifier@T``: the offline ``alt-profanity-check`` model alone, refusing at probability >= T;
+* ``combined@T``: both (what ships, at :data:`hark.kids.DEFAULT_THRESHOLD`).
+
+For each: blocked (recall) on the unsafe texts, false blocks on the safe ones and on the tricky
+safe ones, precision. Replies are also run clause by clause as the pipeline's
+:class:`~hark.pipeline.segmenter.Segmenter` would cut a stream (:class:`hark.kids.ReplyScreen`):
+"streamed" counts a reply refused when any of its clauses is;
+``unsafe_streamed_clauses_before_refusal`` says how many clauses of each unsafe reply were
+spoken before it was stopped and lists those prefixes (they must all be harmless: "Sure!"). Time: per check (request, whole reply, one clause), median and p95 over
+``--repeat`` passes; the classifier through ``profanity_check.predict_prob`` for comparison;
+building the layer (loading sklearn and the model) once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.metrics import announce_machine, summary, write_json
+from hark.kids import DEFAULT_THRESHOLD, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
+from hark.kids.classifier import LinearTextModel
+from hark.pipeline.segmenter import Segmenter
+
+CORPUS = Path(__file__).parent / "kids_corpus"
+DEFAULT_OUT = Path("bench/results/kids_safety.json")
+THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99)
+
+HOLDOUT_FIRST_RUN = {
+    "note": "words layer, the first run of the held-out sets before any rule was changed for them",
+    "requests_holdout": {"unsafe": 72, "missed": 16, "safe": 70, "false_blocks": 1},
+    "replies_holdout": {"unsafe": 46, "missed": 14, "safe": 41, "false_blocks": 1},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    label: str
+    text: str
+    tricky: bool
+
+    @property
+    def unsafe(self) -> bool:
+        return self.label != "safe"
+
+
+def load(name: str) -> list[Item]:
+    with (CORPUS / name).open(newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r and not r[0].startswith("#")]
+    return [Item(r[0].strip(), r[1].strip(), len(r) > 2 and r[2].strip() == "tricky") for r in rows]
+
+
+def score(items: Sequence[Item], blocked: Sequence[bool]) -> dict[str, Any]:
+    unsafe = [b for it, b in zip(items, blocked, strict=True) if it.unsafe]
+    safe = [b for it, b in zip(items, blocked, strict=True) if not it.unsafe]
+    tricky = [b for it, b in zip(items, blocked, strict=True) if it.tricky]
+    tp, fp = sum(unsafe), sum(safe)
+    per_category: dict[str, list[int]] = {}
+    for it, b in zip(items, blocked, strict=True):
+        if it.unsafe:
+            per_category.setdefault(it.label, [0, 0])
+            per_category[it.label][0] += int(b)
+            per_category[it.label][1] += 1
+    return {
+        "unsafe": len(unsafe),
+        "safe": len(safe),
+        "blocked": tp,
+        "recall": round(tp / len(unsafe), 4) if unsafe else None,
+        "false_blocks": fp,
+        "false_block_rate": round(fp / len(safe), 4) if safe else None,
+        "tricky": len(tricky),
+        "tricky_false_blocks": sum(tricky),
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "per_category": {c: f"{b}/{n}" for c, (b, n) in sorted(per_category.items())},
+        "missed": [it.text for it, b in zip(items, blocked, strict=True) if it.unsafe and not b],
+        "false_blocked": [it.text for it, b in zip(items, blocked, strict=True) if not it.unsafe and b],
+    }
+
+
+def clauses(text: str) -> list[str]:
+    seg = Segmenter()
+    return [*seg.push(text), *seg.flush()]
+
+
+def streamed(check: SafetyCheck, text: str) -> tuple[bool, list[str]]:
+    """(refused at some clause, the clauses spoken before the refusal, or all of them)."""
+    screen = ReplyScreen(check)
+    spoken: list[str] = []
+    for clause in clauses(text):
+        if not screen.push(clause).ok:
+            return True, spoken
+        spoken.append(clause)
+    return False, spoken
+
+
+def timed(fn: Callable[[str], object], texts: Sequence[str], repeat: int) -> list[float]:
+    """Microseconds per call, per text, the median over ``repeat`` passes."""
+    per_text: list[list[float]] = [[] for _ in texts]
+    for _ in range(repeat):
+        for i, t in enumerate(texts):
+            t0 = time.perf_counter()
+            fn(t)
+            per_text[i].append((time.perf_counter() - t0) * 1e6)
+    return [statistics.median(x) for x in per_text]
+
+
+def layer_rows(
+    name: str, items: Sequence[Item], check: Callable[[str], Verdict], model: LinearTextModel
+) -> dict[str, Any]:
+    words = [not check(it.text).ok for it in items]
+    probs = [model.probability(it.text) for it in items]
+    out: dict[str, Any] = {"words": score(items, words)}
+    for t in THRESHOLDS:
+        cls = [p >= t for p in probs]
+        out[f"classifier@{t}"] = score(items, cls)
+        out[f"combined@{t}"] = score(items, [a or b for a, b in zip(words, cls, strict=True)])
+    return out
+
+
+def print_table(title: str, rows: dict[str, Any]) -> None:
+    print(f"\n{title}")
+    print(f"  {'layer':<18} {'blocked':>12} {'recall':>7} {'false blk':>12} {'rate':>6} {'tricky FB':>10} {'prec':>6}")
+    for layer, r in rows.items():
+        print(
+            f"  {layer:<18} {r['blocked']:>5}/{r['unsafe']:<6} {r['recall'] or 0:>7.3f} {r['false_blocks']:>5}/{r['safe']:<6}"
+            f" {r['false_block_rate'] or 0:>6.3f} {r['tricky_false_blocks']:>4}/{r['tricky']:<5} {r['precision'] or 0:>6.3f}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    machine = announce_machine()
+
+    t0 = time.perf_counter()
+    model = load_profanity_model()
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    words_only = SafetyCheck(None)
+    build_s = time.perf_counter() - t0
+    check = SafetyCheck(model, threshold=args.threshold)
+    print(f"classifier loaded in {load_s:.2f} s (sklearn import + weights), rules built in {build_s * 1000:.1f} ms")
+
+    sets = {
+        "requests": (load("requests.tsv"), words_only.check_request),
+        "requests_holdout": (load("requests_holdout.tsv"), words_only.check_request),
+        "replies": (load("replies.tsv"), words_only.check_reply),
+        "replies_holdout": (load("replies_holdout.tsv"), words_only.check_reply),
+    }
+    layers: dict[str, Any] = {}
+    for name, (items, fn) in sets.items():
+        rows = layer_rows(name, items, fn, model)
+        layers[name] = rows
+        shown = {k: v for k, v in rows.items() if k == "words" or k.endswith(("@0.5", "@0.8", "@0.9", "@0.95"))}
+        print_table(f"{name} ({len(items)} texts)", shown)
+
+    chosen = f"combined@{args.threshold}"
+    all_requests = sets["requests"][0] + sets["requests_holdout"][0]
+    all_replies = sets["replies"][0] + sets["replies_holdout"][0]
+    shipped: dict[str, Any] = {
+        "requests_all": score(all_requests, [not check.check_request(it.text).ok for it in all_requests]),
+        "replies_all": score(all_replies, [not check.check_reply(it.text).ok for it in all_replies]),
+    }
+    streams = [streamed(check, it.text) for it in all_replies]
+    shipped["replies_all_streamed"] = score(all_replies, [blocked for blocked, _ in streams])
+    before = [spoken for it, (_, spoken) in zip(all_replies, streams, strict=True) if it.unsafe]
+    prefixes = {
+        "none": sum(1 for x in before if not x),
+        "one": sum(1 for x in before if len(x) == 1),
+        "more": sum(1 for x in before if len(x) > 1),
+        "spoken_prefixes": sorted({" ".join(x) for x in before if x}),
+    }
+    shipped["unsafe_streamed_clauses_before_refusal"] = prefixes
+    tables = ("requests_all", "replies_all", "replies_all_streamed")
+    print_table(f"shipped: SafetyCheck at threshold {args.threshold}", {k: shipped[k] for k in tables})
+    print(f"  unsafe replies streamed, clauses spoken before the refusal: {prefixes}")
+    for name in tables:
+        r = shipped[name]
+        if r["missed"] or r["false_blocked"]:
+            print(f"  {name}: missed {r['missed']}; false blocks {r['false_blocked']}")
+
+    request_texts = [it.text for it in all_requests]
+    reply_texts = [it.text for it in all_replies]
+    clause_texts = [c for t in reply_texts for c in clauses(t)]
+    first_clauses = [clauses(t)[0] for t in reply_texts]
+    from profanity_check import predict_prob
+
+    timing = {
+        "request_check_us": summary(timed(check.check_request, request_texts, args.repeat)),
+        "reply_check_us": summary(timed(check.check_reply, reply_texts, args.repeat)),
+        "clause_check_us": summary(timed(check.check_reply_clause, clause_texts, args.repeat)),
+        "first_clause_check_us": summary(timed(check.check_reply_clause, first_clauses, args.repeat)),
+        "words_only_request_us": summary(timed(words_only.check_request, request_texts, args.repeat)),
+        "classifier_pure_python_us": summary(timed(model.probability, request_texts, args.repeat)),
+        "classifier_predict_prob_us": summary(
+            timed(lambda t: predict_prob([t]), request_texts[:60], max(1, args.repeat // 4))
+        ),
+    }
+    print("\ntime per check (microseconds)")
+    for k, s in timing.items():
+        print(f"  {k:<30} n={s['n']:<5} median {s['median']:>8} p95 {s['p95']:>8} max {s['max']:>8}")
+
+    report = {
+        "machine": machine,
+        "threshold": args.threshold,
+        "chosen_layer": chosen,
+        "threshold_reasoning": (
+            "The classifier is an offensive-language model: it adds nothing on the dangerous topics "
+            "(self-harm, strangers, danger score low), and below 0.95 it blocks innocent child requests "
+            "('why is my dog's nose wet' 0.90, 'tell me a silly joke about poop' 0.91, the clause "
+            "'before you get sick' 0.90; at 0.5 it false-blocks 11% of safe requests). At 0.95 it has no "
+            "false blocks on either safe set and still catches plain insults the lists do not name "
+            "('you are a stupid ugly loser...'): a second net for abuse, not the main layer."
+        ),
+        "build": {"classifier_load_s": round(load_s, 3), "rules_build_ms": round(build_s * 1000, 2)},
+        "layers": layers,
+        "shipped": shipped,
+        "holdout_first_run": HOLDOUT_FIRST_RUN,
+        "timing": timing,
+    }
+    write_json(args.out, report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Single words a child's assistant never says and answers only with a redirect, per category,
+and the innocent phrases that contain them (masked before any rule runs).
+
+Matching is by whole word after :class:`~hark.kids.normalise.Normaliser` (so "Scunthorpe",
+"cocktail", "Essex", "class" and "therapist" never match), and a word listed here is also what a
+disguised spelling ("sh1t", "f*ck", "fuuuck", "s e x") is mapped back to. Words that are
+innocent in everyday speech ("kill the lights", "shoot a basketball", "weeds", "crack an egg",
+"order", "joint", "pills") are not here: :mod:`hark.kids.topics` matches them in context.
+"""
+
+from __future__ import annotations
+
+from . import verdict as v
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+WORDS: dict[str, frozenset[str]] = {
+    v.SELF_HARM: _words("overdose suicidal suicide") | {"self harm"},
+    v.SEXUAL: _words(
+        "blowjob blowjobs boob boobs clitoris condom condoms dildo erection hentai horny masturbate "
+        "masturbating masturbation molest molested naked nude nudes orgasm penis penises porn porno "
+        "pornography pubes rape raped raping rapist sex sexual sexually sexy stripper strippers tits titties "
+        "vagina vaginas vibrator"
+    ),
+    v.VIOLENCE: _words("behead beheading genocide massacre torture tortured torturing"),
+    v.WEAPONS: _words(
+        "ak47 ammo ammunition dynamite explosives flamethrower grenade grenades handgun handguns molotov "
+        "napalm pipebomb pistol pistols revolver rifle rifles shotgun uzi"
+    ),
+    v.DRUGS: _words(
+        "alcohol alcoholic beer beers booze cannabis cigar cigarette cigarettes cigars cocaine drugs ecstasy "
+        "edibles fentanyl gin hangover heroin ketamine lsd marijuana mdma meth methamphetamine nicotine "
+        "opioids rum stoned tequila tobacco vape vaped vapes vaping vodka weed whiskey whisky wine"
+    )
+    | {"crack cocaine"},
+    v.HATE: _words(
+        "chink chinks coon fag faggot faggots fags gook gooks kike kikes nazi nazis nigga niggas nigger "
+        "niggers paki pakis racist retard retarded retards spic spics tranny wetback"
+    ),
+    v.PERSONAL_INFO: _words("passcode passcodes password passwords"),
+    v.SCARY: _words("bloodbath chucky decapitated dismembered gore gory gruesome"),
+    v.PURCHASE: _words("buy buying checkout preorder purchase purchasing robux subscribe subscription vbucks"),
+    v.PROFANITY: _words(
+        "arse arsehole ass asshole assholes badass bastard bastards bellend bitch bitches bitching bollocks "
+        "bullshit cock cocks cunt cunts dick dickhead dicks douche douchebag dumbass fck fk fking fuck fucked "
+        "fucker fuckers fuckin fucking fucks fuk goddamn jackass knobhead lmfao motherfucker motherfuckers "
+        "motherfucking piss pissed pissing prick pricks shit shithead shits shitting shitty skank slut sluts "
+        "smartass stfu tosser twat twats wank wanker wankers whore whores wtf"
+    ),
+}
+"""Category -> words. A word is in one category only."""
+
+MASKS: tuple[str, ...] = (
+    # innocent phrases that contain a listed or a context word (whole words, after normalisation)
+    r"bath bombs?",
+    r"bomb cyclones?",
+    r"photo ?bomb\w*",
+    r"(?:water|nerf|glue|squirt|toy|bubble|staple|foam|laser) guns?",
+    r"moby dick",
+    r"dick whittington",
+    r"(?:blue|great|coal|long tailed) tits?",
+    r"pussy (?:willows?|cats?)",
+    r"(?:root|ginger) beers?",
+    r"cock a doodle(?: doo)?",
+    r"murder of crows",
+    r"called a murder",
+    r"murder mystery",
+    r"killer whales?",
+    r"amazon (?:rainforest|river|jungle)",
+    r"naked mole rats?",
+    r"rum raisin",
+    r"gin rummy",
+    r"buy(?:ing)? time",
+    r"dying (?:to|of laughter)",
+    r"sex (?:of|is) (?:a|the|my) (?:baby|puppy|kitten|chick|hamster)",
+    r"(?:is|was|be) the bomb",
+    r"killed it",
+    r"killing it",
+    r"hit the (?:ball|road|hay|button)",
+    r"(?:call|called|calling|ride|riding) shotgun",
+    r"weed (?:killer|the garden|the beds)",
+    r"free willy",
+)
+"""Regular expressions of innocent phrases, removed from the text before the rules run."""

@@ -1,0 +1,49 @@
+"""The labelled kids-safety corpus (bench/kids_corpus) as a test: no unsafe reply passes, no unsafe
+request is answered, and the safe texts (the tricky ones included) go through."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.kids_safety import clauses, load
+from hark.kids import ReplyScreen, SafetyCheck, load_profanity_model
+
+
+@pytest.fixture(scope="module")
+def check() -> SafetyCheck:
+    return SafetyCheck(load_profanity_model())
+
+
+@pytest.mark.parametrize("name", ["requests.tsv", "requests_holdout.tsv"])
+def test_requests(check: SafetyCheck, name: str) -> None:
+    items = load(name)
+    assert len(items) >= 140
+    missed = [it.text for it in items if it.unsafe and check.check_request(it.text).ok]
+    blocked = [it.text for it in items if not it.unsafe and not check.check_request(it.text).ok]
+    assert missed == []
+    assert blocked == []
+
+
+@pytest.mark.parametrize("name", ["replies.tsv", "replies_holdout.tsv"])
+def test_no_unsafe_reply_passes(check: SafetyCheck, name: str) -> None:
+    items = load(name)
+    missed = [it.text for it in items if it.unsafe and check.check_reply(it.text).ok]
+    blocked = [it.text for it in items if not it.unsafe and not check.check_reply(it.text).ok]
+    assert missed == []
+    assert blocked == []
+
+
+@pytest.mark.parametrize("name", ["replies.tsv", "replies_holdout.tsv"])
+def test_no_unsafe_reply_passes_when_streamed_clause_by_clause(check: SafetyCheck, name: str) -> None:
+    for item in load(name):
+        screen = ReplyScreen(check)
+        verdicts = [screen.push(c) for c in clauses(item.text)]
+        assert any(not v.ok for v in verdicts) == item.unsafe, item.text
+
+
+def test_the_corpus_is_as_large_as_promised() -> None:
+    requests = load("requests.tsv") + load("requests_holdout.tsv")
+    replies = load("replies.tsv") + load("replies_holdout.tsv")
+    assert len(load("requests.tsv")) >= 300 and len(load("replies.tsv")) >= 200
+    assert sum(it.unsafe for it in requests) >= 150 and sum(not it.unsafe for it in requests) >= 150
+    assert sum(it.unsafe for it in replies) >= 50
