@@ -103,9 +103,8 @@ async def test_a_turn_runs_as_the_voice_then_the_devices_member_then_the_househo
         await people.set_device(other.id, paired.device_id, kids_mode=True)  # not its device
 
 
-async def test_the_household_cli(home: Household, capsys: pytest.CaptureFixture[str]) -> None:
-    settings = home.settings
-    await home.db.close()  # the CLI opens its own
+async def test_the_household_cli(settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = dataclasses.replace(settings, data_dir=tmp_path)  # the CLI opens its own database
 
     async def run(*argv: str) -> tuple[int, str]:
         code = await people_command(build_parser().parse_args(list(argv)), settings)
@@ -189,3 +188,29 @@ async def test_a_0003_database_with_a_paired_device_is_upgraded_with_its_data_an
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT list_name, item FROM list_items").fetchall() == [("shopping", "milk")]
         assert conn.execute("SELECT id FROM devices").fetchall() == [("dev-1",)]
+
+
+async def test_transcripts_past_the_households_retention_are_deleted(home: Household) -> None:
+    from hark.household.journal import purge_expired, transcripts
+
+    people, db = home.people, home.db
+    other, _ = await people.add_household("Next Door")
+    await people.set_settings("default", retention_days=7)
+    await people.set_settings(other.id, retention_days=NO_LIMIT)  # kept for ever
+    now = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    for household in ("default", other.id):
+        for days_ago in (1, 6, 8, 40):
+            await db.log_turn(
+                household_id=household,
+                device_id="d",
+                transcript=f"{days_ago} days ago",
+                reply="ok",
+                brain="classic",
+                t=now - dt.timedelta(days=days_ago),
+            )
+    assert await purge_expired(db, now) == 2
+    kept = [t.transcript for t in await transcripts(db, "default")]
+    assert kept == ["1 days ago", "6 days ago"]
+    assert len(await transcripts(db, other.id)) == 4
+    with pytest.raises(PeopleError):
+        await people.set_settings("default", retention_days=0)

@@ -52,6 +52,7 @@ from ..store import Database, StorageError, StorageFullError
 from .devices import DeviceRegistry
 from .gated import GatedBrain, usage_hook
 from .hub import AnnouncementHub
+from .journal import purge_expired
 from .kidsmode import KidsChatGate, KidsGuard
 from .metering import UsageMeter
 from .people import People
@@ -112,6 +113,7 @@ class Household:
         self.devices: dict[str, LocalDevice] = {}
         self._generative: GenerativeBrain | None = None
         self._journal_failing = False
+        self._housekeeping: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> Household:
@@ -188,6 +190,7 @@ class Household:
                     storage_ok = False
             if not storage_ok:
                 db.on_open(scheduler.start)  # timers, alarms and reminders ring again once the database opens
+            household._housekeeping = asyncio.create_task(household._keep_house(), name="household-housekeeping")
             generative = household.generative()
             if generative is not None:
                 await generative.warm()  # load the model, prefill the fixed prompt (KV cache / prompt cache)
@@ -335,7 +338,22 @@ class Household:
                 log.info("the turn log is written again")
             self._journal_failing = False
 
+    async def _keep_house(self, every_s: float = 3600.0) -> None:
+        """Transcripts past each household's retention are deleted, now and every hour."""
+        while True:
+            try:
+                deleted = await purge_expired(self.db, dt.datetime.now(dt.UTC))
+                if deleted:
+                    log.info("deleted %d transcripts past their households' retention", deleted)
+            except StorageError as exc:  # not urgent: the next hour tries again (the journal says what failed)
+                log.debug("old transcripts could not be deleted: %s", exc)
+            await asyncio.sleep(every_s)
+
     async def close(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         if self.voices is not None:
             self.voices.close()
         try:

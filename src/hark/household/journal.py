@@ -1,7 +1,8 @@
 """What was said in a household: its turn journal (table ``turn_log``), read back for its admins.
 
 Only rows of the asking household are ever read; a child's transcripts are how a parent sees
-what kids mode answered.
+what kids mode answered. Each household keeps them ``transcript_retention_days`` (30 unless
+set; :func:`purge_expired` runs at start and every hour).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..store import Database
-from ..store.models import TurnLog
+from ..store.models import HouseholdRow, TurnLog
 
 MAX_ROWS = 500
 
@@ -63,3 +64,26 @@ async def transcripts(
         )
         for r in rows
     ]
+
+
+async def purge_expired(db: Database, now: dt.datetime) -> int:
+    """Delete every household's transcripts older than its ``transcript_retention_days``
+    (None keeps them); how many were deleted. Recordings are never kept, so this is all there is."""
+    async with db.transaction() as session:
+        homes = (
+            await session.execute(
+                select(HouseholdRow.id, HouseholdRow.transcript_retention_days).where(
+                    HouseholdRow.transcript_retention_days.is_not(None)
+                )
+            )
+        ).all()
+        deleted = 0
+        for household_id, days in homes:
+            if days is None:
+                continue
+            cutoff = now.astimezone(dt.UTC) - dt.timedelta(days=days)
+            done = await session.execute(
+                delete(TurnLog).where(TurnLog.household_id == household_id, TurnLog.t < cutoff)
+            )
+            deleted += int(getattr(done, "rowcount", 0) or 0)
+    return deleted

@@ -282,8 +282,16 @@ class People:
             return _household(row) if row is not None else None
 
     async def set_settings(
-        self, household_id: str, *, timezone: str | None = None, location: str | None = None, name: str | None = None
+        self,
+        household_id: str,
+        *,
+        timezone: str | None = None,
+        location: str | None = None,
+        name: str | None = None,
+        retention_days: int | None = None,
     ) -> Household:
+        """A household's own settings (None: unchanged; ``retention_days`` :data:`NO_LIMIT`: keep
+        transcripts for ever)."""
         async with self.db.transaction() as session:
             row = await session.get(HouseholdRow, household_id)
             if row is None:
@@ -294,6 +302,10 @@ class People:
                 row.location = location or None
             if name is not None:
                 row.name = _clean(name, 100)
+            if retention_days is not None:
+                if retention_days != NO_LIMIT and not 1 <= retention_days <= 3650:
+                    raise PeopleError("transcripts are kept between 1 and 3650 days")
+                row.transcript_retention_days = None if retention_days == NO_LIMIT else retention_days
             return _household(row)
 
     @staticmethod

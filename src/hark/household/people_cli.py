@@ -41,6 +41,7 @@ def add_people_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     settings.add_argument("--name")
     settings.add_argument("--timezone", help="e.g. Europe/Lisbon ('' for the server's)")
     settings.add_argument("--location", help="home location for the weather ('' for the config's)")
+    settings.add_argument("--retention-days", help="how long transcripts are kept ('none': for ever; default 30)")
     token = sub.add_parser("admin-token", help="a new admin token for the household's admin API (the old one stops)")
     token.add_argument("household_id", metavar="HOUSEHOLD_ID")
 
@@ -130,10 +131,17 @@ async def _household(people: People, args: argparse.Namespace) -> int:
     if command == "set":
         if args.timezone:
             _check_zone(args.timezone)
+        days = None
+        if args.retention_days is not None:
+            days = NO_LIMIT if args.retention_days.strip().lower() == "none" else _whole(args.retention_days)
         home = await people.set_settings(
-            args.household_id, timezone=args.timezone, location=args.location, name=args.name
+            args.household_id, timezone=args.timezone, location=args.location, name=args.name, retention_days=days
         )
-        print(f"{home.id}: {home.name}, time zone {home.timezone or '-'}, location {home.location or '-'}")
+        kept = "for ever" if home.transcript_retention_days is None else f"{home.transcript_retention_days} days"
+        print(
+            f"{home.id}: {home.name}, time zone {home.timezone or '-'}, location {home.location or '-'}, "
+            f"transcripts kept {kept}"
+        )
         return 0
     token = await people.admin_token(args.household_id)
     print(f"admin token for {args.household_id} (shown once; the previous one no longer works): {token}")
@@ -214,6 +222,13 @@ def _controls(args: argparse.Namespace) -> Controls:
         allowed_tools=None if args.tools is None else _domains(args.tools),
         explicit_filter=None if args.explicit_filter is None else args.explicit_filter == "on",
     )
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise PeopleError(f"not a whole number: {text!r}") from None
 
 
 def _check_zone(zone: str | None) -> None:

@@ -9,7 +9,7 @@ quotas are the operator's (``hark household plan``): the admin API shows them, n
 Routes (all under ``/api/admin``):
 
 * ``GET /household`` - the household, its members, devices and this month's usage
-* ``PATCH /household`` ``{name?, timezone?, location?}``
+* ``PATCH /household`` ``{name?, timezone?, location?, transcript_retention_days?}`` (null: kept for ever)
 * ``GET|POST /members``, ``PATCH|DELETE /members/{id}`` (``kind``, ``age``, ``admin``, and a
   parent's controls: ``memory_allowed``, ``smart_home_allowed``, ``quiet_hours`` ("20:30-07:00",
   null: none), ``chat_minutes_day`` (null: no limit), ``allowed_tools``, ``explicit_filter``)
@@ -98,7 +98,7 @@ async def _household(request: Request, ctx: ServerContext, home: Household) -> R
         data = await json_body(request, ctx)
         if isinstance(data, JSONResponse):
             return data
-        checked = _fields(data, {"name": str, "timezone": str, "location": str})
+        checked = _fields(data, {"name": str, "timezone": str, "location": str, "transcript_retention_days": int})
         if isinstance(checked, JSONResponse):
             return checked
         if checked.get("timezone"):
@@ -106,7 +106,9 @@ async def _household(request: Request, ctx: ServerContext, home: Household) -> R
                 ZoneInfo(checked["timezone"])
             except (ZoneInfoNotFoundError, ValueError):
                 return error(400, E.BAD_MESSAGE, f"unknown time zone {checked['timezone']!r}")
-        home = await people.set_settings(home.id, **checked)
+        days = checked.pop("transcript_retention_days", ...)
+        retention = None if days is ... else (NO_LIMIT if days is None else days)
+        home = await people.set_settings(home.id, **checked, retention_days=retention)
     devices = await ctx.devices.for_household(home.id).list()
     body = {
         "household": _json(home),

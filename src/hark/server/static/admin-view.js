@@ -175,7 +175,11 @@ export const view = {
     box.replaceChildren(
       h("p", {}, "Pairing code: ", h("strong", { class: "code", id: "pairing-digits", text: code })),
       h("p", { class: "note", text: `Type it on the new device before ${when(expires_at)}.` }),
-      isDefault ? null : h("p", { class: "note", text: `It pairs into household ${household} (give the device this id with the code).` }),
+      isDefault
+        ? null
+        : h("p", { class: "note" }, "On a browser, open ",
+            h("a", { href: `./?household=${encodeURIComponent(household)}`, text: `this page's talk page for ${household}` }),
+            `; elsewhere give the device the household id ${household} with the code.`),
     );
     box.hidden = false;
   },

@@ -24,12 +24,20 @@ function errorText(body, status) {
   return `pairing failed (HTTP ${status})`;
 }
 
+/** The household a pairing code was made for: `?household=ID` in the page's address (the admin
+ * page links there); none: the server's first household. */
+export function householdOfPage() {
+  const id = new URLSearchParams(location.search).get("household");
+  return id && /^[a-z0-9-]{1,64}$/.test(id) ? id : null;
+}
+
 /** POST /api/pair; keeps and returns the device on success, throws an Error with the server's words. */
 export async function pair(code, name) {
+  const household = householdOfPage();
   const res = await fetch(new URL("api/pair", document.baseURI), {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code, name }),
+    body: JSON.stringify(household ? { code, name, household } : { code, name }),
   });
   const body = await res.json().catch(() => null);
   if (!res.ok || !body || typeof body.token !== "string") throw new Error(errorText(body, res.status));
