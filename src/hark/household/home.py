@@ -298,7 +298,7 @@ class Household:
             return KidsGuard(BrainChain([classic, NotYetBrain()]), self.safety)
         chain = BrainChain(
             [
-                GatedBrain(ChatGate(generative), self.plans),
+                GatedBrain(KidsChatGate(ChatGate(generative), self.db), self.plans),
                 classic,
                 GatedBrain(KidsChatGate(generative, self.db), self.plans, limiter=self.limiter),
             ]
