@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 from hassil import Intents, SlotList, TextSlotList, sample_intents
 
 from hark.config import WeatherSettings
+from hark.household.enrolment import VoiceSkill
 from hark.nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call
 from hark.nlu.loader import library_data
 from hark.nlu.mapping import names_a_device
@@ -135,6 +136,7 @@ def classic_skills(*, smart_home: bool = True) -> list[Skill]:
         CalcSkill(),
         MediaSkill(lambda _: None),
         AnnounceSkill(None, None),  # type: ignore[arg-type]
+        VoiceSkill(None, None),  # type: ignore[arg-type]
     ]
     if smart_home:
         skills.append(SmartHomeSkill(None, None))

@@ -56,6 +56,103 @@ async def engines(settings):  # type: ignore[no-untyped-def]
     return await load_engines(settings)
 
 
+# -- the two databases -----------------------------------------------------------------------
+#
+# Every test that stores something runs twice, on SQLite and on PostgreSQL: ids end in [sqlite]
+# and [postgresql]. A test takes part when it asks for ``store_url`` (its database's URL) or
+# ``store_backend``, or when its module opens the store through ``tests.storefakes.open_stack`` or
+# ``store_url`` and the test gets ``tmp_path`` (their database lives "at" a path in it). On
+# PostgreSQL each test gets a fresh database, copied from one migrated once per run, on a server
+# the run starts itself (``tests.postgres``; one per xdist worker). Without PostgreSQL installed
+# those runs are skipped with the reason, or fail when ``CI`` is set: CI must test both.
+# ``@pytest.mark.sqlite_only("why")`` keeps a test about SQLite itself (its file, its locks) on SQLite.
+
+BACKENDS = ("sqlite", "postgresql")
+_STORE_HELPERS = ("open_stack", "store_url")
+
+
+def _uses_the_store(module: Any) -> bool:
+    from tests import storefakes
+
+    return any(getattr(module, name, None) is getattr(storefakes, name) for name in _STORE_HELPERS)
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module) and collector.path.name.startswith("test_"):
+        try:
+            module = collector.obj
+        except Exception:  # the collection itself reports a module that cannot be imported
+            return
+        if _uses_the_store(module):
+            collector.add_marker(pytest.mark.usefixtures("store_backend"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): about SQLite itself (its file, its locks): not run on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return  # store_backend then says "sqlite"
+    if "store_backend" in names and ("store_url" in names or "tmp_path" in names):
+        metafunc.parametrize("store_backend", BACKENDS, indirect=True)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A PostgreSQL server of this run's own (this xdist worker's), stopped and removed at the end."""
+    import atexit
+
+    from tests.postgres import PostgresMissing, PostgresServer
+
+    try:
+        server = PostgresServer.start()
+    except PostgresMissing as exc:
+        if _in_ci():
+            pytest.fail(f"{exc}. CI runs every storage test on PostgreSQL too (scripts/setup installs it)", False)
+        pytest.skip(f"not run on PostgreSQL: {exc}")
+    atexit.register(server.stop)  # also when the run is interrupted before the fixtures end
+    try:
+        yield server
+    finally:
+        server.stop()
+        atexit.unregister(server.stop)
+
+
+@pytest.fixture
+def store_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Which database this test's store is on: ``sqlite`` (the default) or ``postgresql``."""
+    from tests.storefakes import POSTGRES, PostgresDatabases
+
+    backend: str = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield backend
+        return
+    databases = PostgresDatabases(request.getfixturevalue("postgres_server"))
+    token = POSTGRES.set(databases)
+    try:
+        yield backend
+    finally:
+        POSTGRES.reset(token)
+        databases.drop_all()
+
+
+@pytest.fixture
+def store_url(store_backend: str, tmp_path: Path) -> str:
+    """The URL of this test's own database, already at the newest schema on PostgreSQL (a new
+    SQLite file is migrated when Hark opens it)."""
+    from tests.storefakes import store_url
+
+    return store_url(tmp_path / "hark.db")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every async test also checks that it left no task running behind it."""
     for item in items:

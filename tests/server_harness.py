@@ -82,8 +82,11 @@ async def served_household(
     """A real household (classic brain only, its own database) and engines behind a real server."""
     from hark.household import Household
     from hark.server import create_app
+    from tests.storefakes import store_url
 
-    s = dataclasses.replace(settings, data_dir=data_dir).replace(llm={"backend": "off"})
+    s = dataclasses.replace(settings, data_dir=data_dir).replace(
+        llm={"backend": "off"}, storage={"url": store_url(data_dir / "hark.db")}
+    )
     household = await Household.open(s)
     devices = Devices(household.paired_devices)
     try:

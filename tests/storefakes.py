@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from hark.skills.registry import SkillRegistry
 from hark.skills.reminders import RemindersSkill
 from hark.skills.timers import TimersSkill
 from hark.store import Database
+from tests.postgres import PostgresServer
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Wednesday, well away from DST changes.
@@ -26,7 +28,43 @@ WEDNESDAY_10AM = dt.datetime(2025, 3, 12, 10, 0, tzinfo=PARIS)
 
 
 def sqlite_url(path: Path) -> str:
+    """The SQLite file at ``path``, whatever the test's backend (for tests about SQLite itself)."""
     return f"sqlite+aiosqlite:///{path}"
+
+
+class PostgresDatabases:
+    """The PostgreSQL databases standing for a test's database files (one per path, made at its
+    first use, dropped when the test ends)."""
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self._urls: dict[Path, str] = {}
+        self._names: list[str] = []
+
+    def url(self, path: Path, *, empty: bool = False) -> str:
+        if path not in self._urls:
+            name = self.server.create_database_sync(migrated=False) if empty else self.server.take_database()
+            self._names.append(name)
+            self._urls[path] = self.server.url(name)
+        return self._urls[path]
+
+    def drop_all(self) -> None:
+        for name in self._names:
+            self.server.discard_database(name)
+        self._names.clear()
+        self._urls.clear()
+
+
+POSTGRES: contextvars.ContextVar[PostgresDatabases | None] = contextvars.ContextVar("hark_postgres", default=None)
+"""Set for the length of a test that runs on PostgreSQL (the ``store_backend`` fixture)."""
+
+
+def store_url(path: Path, *, empty: bool = False) -> str:
+    """The database standing for ``path`` in this test: the SQLite file at ``path``, or, when the
+    test runs on PostgreSQL, a database of its own there (the same one each time for one path).
+    A PostgreSQL one is already at the newest schema unless ``empty`` (then it has no tables)."""
+    databases = POSTGRES.get()
+    return sqlite_url(path) if databases is None else databases.url(path, empty=empty)
 
 
 class FakeClock:
@@ -131,9 +169,11 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def open_stack(
-    db_path: Path, start: dt.datetime = WEDNESDAY_10AM, *, started: bool = True
+    db_path: Path | str, start: dt.datetime = WEDNESDAY_10AM, *, started: bool = True
 ) -> AsyncIterator[Stack]:
-    db = Database(sqlite_url(db_path))
+    """The skills on a scheduler and a database: ``db_path`` is a database URL, or a file that
+    :func:`store_url` maps to the test's backend."""
+    db = Database(db_path if isinstance(db_path, str) else store_url(db_path))
     await db.open()
     clock = FakeClock(start)
     announcer = RecordingAnnouncer()

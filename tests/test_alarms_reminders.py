@@ -12,7 +12,7 @@ from hark.scheduler import Scheduler
 from hark.skills.base import ToolArgumentError
 from hark.store import Alarm, Database, Reminder, Timer
 from hark.store.recurrence import next_occurrence
-from tests.storefakes import PARIS, FakeClock, RecordingAnnouncer, open_stack, sqlite_url
+from tests.storefakes import PARIS, FakeClock, RecordingAnnouncer, open_stack, store_url
 
 UTC = dt.UTC
 SEVEN = dt.time(7, 0)
@@ -149,7 +149,7 @@ async def test_items_due_while_down_ring_at_once_marked_late(tmp_path: Path) -> 
         await stack.call("alarm_set", time="10:05", days=["wed"])
         await stack.call("reminder_set", text="call mum", at="2025-03-12T10:08:00")
     # "Hark is down" from 10:00 to 10:13.
-    db = Database(sqlite_url(path))
+    db = Database(store_url(path))
     await db.open()
     clock = FakeClock(_paris(2025, 3, 12, 10, 13))
     announcer = RecordingAnnouncer()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hark.household.devices import MAX_LIVE_CODES, DeviceRegistry, PairingError
 from hark.store import Database
-from tests.storefakes import WEDNESDAY_10AM, FakeClock, sqlite_url
+from tests.storefakes import WEDNESDAY_10AM, FakeClock, sqlite_url, store_url
 
 T0 = WEDNESDAY_10AM.astimezone(dt.UTC)
 
@@ -29,7 +29,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(sqlite_url(tmp_path / "hark.db")) as database:
+    async with Database(store_url(tmp_path / "hark.db")) as database:
         yield database
 
 
@@ -80,6 +80,7 @@ async def test_a_code_is_six_digits_and_expires_exactly_at_its_ttl(registry: Dev
     assert [d.device_id for d in await registry.list()] == [paired.device_id]
 
 
+@pytest.mark.sqlite_only("reads the SQLite file")
 async def test_a_code_is_single_use_even_when_two_devices_race_for_it(
     registry: DeviceRegistry, db: Database, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -251,6 +252,7 @@ async def test_tokens_survive_closing_and_reopening_the_database(tmp_path: Path,
         assert await registry.authenticate(gone.token) is None
 
 
+@pytest.mark.sqlite_only("reads the SQLite file")
 async def test_only_hashes_are_stored(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "hark.db"
     async with Database(sqlite_url(path)) as db:
@@ -275,6 +277,7 @@ async def test_only_hashes_are_stored(tmp_path: Path, clock: FakeClock) -> None:
 # -- the migration ---------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("reads the SQLite file")
 async def test_a_0002_database_is_upgraded_with_its_rows_and_can_go_back(tmp_path: Path, clock: FakeClock) -> None:
     from alembic import command
     from alembic.config import Config

@@ -136,6 +136,9 @@ async def test_list_shows_id_name_room_paired_last_seen_and_revoked(
             "paired_at": "2025-03-12T09:00:00+00:00",
             "last_seen": "2025-03-12T10:01:00+00:00",
             "revoked_at": None,
+            "household_id": "default",
+            "default_member_id": None,
+            "kids_mode": False,
         },
         {
             "device_id": phone.device_id,
@@ -144,6 +147,9 @@ async def test_list_shows_id_name_room_paired_last_seen_and_revoked(
             "paired_at": "2025-03-12T09:01:00+00:00",
             "last_seen": None,
             "revoked_at": "2025-03-12T10:01:00+00:00",
+            "household_id": "default",
+            "default_member_id": None,
+            "kids_mode": False,
         },
     ]
 

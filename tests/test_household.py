@@ -15,12 +15,14 @@ from hark.audio import NullSink, WavFileSink, array_source
 from hark.brain.chain import BrainChain
 from hark.config import Settings
 from hark.household import Household
+from hark.household.enrolment import EnrolmentBrain
 from hark.household.kidsmode import KidsGuard
 from hark.session import DeviceSession, TurnResult
 from hark.skills.media import LocalDevice
 from hark.store import Timer, TurnLog
 from tests.fake_homeassistant import FakeHomeAssistant
 from tests.mqtt_broker import free_port
+from tests.storefakes import store_url
 from tests.textmatch import wer
 
 TOKEN = "good-token"
@@ -37,7 +39,11 @@ async def fake_ha(no_leaked_tasks: None) -> AsyncIterator[FakeHomeAssistant]:
 def household_settings(settings: Settings, tmp_path: Path, ha_url: str = "") -> Settings:
     s = dataclasses.replace(settings, data_dir=tmp_path)
     # classic-only mode: what the intents do not cover gets the honest answer, not the LLM
-    return s.replace(home_assistant={"url": ha_url, "token": TOKEN if ha_url else ""}, llm={"backend": "off"})
+    return s.replace(
+        home_assistant={"url": ha_url, "token": TOKEN if ha_url else ""},
+        llm={"backend": "off"},
+        storage={"url": store_url(tmp_path / "hark.db")},
+    )
 
 
 @pytest.fixture
@@ -192,8 +198,10 @@ async def test_null_sink_is_fine_for_text(home) -> None:  # type: ignore[no-unty
 async def test_the_classic_brain_claims_what_it_can_do(home) -> None:  # type: ignore[no-untyped-def]
     household, assistant, _ = home
     guard = household.brain()
-    assert isinstance(guard, KidsGuard) and isinstance(guard.inner, BrainChain)
-    classic = next(b for b in guard.inner.brains if b.name == "classic")
+    assert isinstance(guard, KidsGuard) and isinstance(guard.inner, EnrolmentBrain)
+    chain = guard.inner.inner
+    assert isinstance(chain, BrainChain)
+    classic = next(b for b in chain.brains if b.name == "classic")
 
     def claims(text: str) -> bool:
         return bool(classic.claims(assistant._request(text)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hark.brain.base import Action, BrainRequest, TextDelta
 from hark.brain.conversation import Conversation
 from hark.brain.generative import GenerativeBrain
@@ -14,7 +16,7 @@ from hark.skills.base import SkillContext
 from hark.skills.registry import SkillRegistry
 from hark.store import Database
 from tests.fake_llm import FakeLlm, text, tool, tools
-from tests.storefakes import WEDNESDAY_10AM, schema_head, sqlite_url
+from tests.storefakes import WEDNESDAY_10AM, schema_head, sqlite_url, store_url
 
 
 def test_keywords_drop_stop_words_and_plurals() -> None:
@@ -27,7 +29,7 @@ def test_second_person() -> None:
 
 
 async def test_remember_list_recall_forget_persist(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "hark.db")
+    url = store_url(tmp_path / "hark.db")
     async with Database(url) as db:
         memory = Memory(db)
         await memory.remember("default", "default", "that my sister is called Ana.")
@@ -54,7 +56,7 @@ async def test_remember_list_recall_forget_persist(tmp_path: Path) -> None:
 
 
 async def test_recall_ranks_by_overlap_and_limits(tmp_path: Path) -> None:
-    async with Database(sqlite_url(tmp_path / "hark.db")) as db:
+    async with Database(store_url(tmp_path / "hark.db")) as db:
         memory = Memory(db)
         await memory.remember("default", "default", "my dog Rex likes walks")
         await memory.remember("default", "default", "my dog is called Rex")
@@ -65,7 +67,7 @@ async def test_recall_ranks_by_overlap_and_limits(tmp_path: Path) -> None:
 
 
 async def test_memory_tools_through_the_registry(tmp_path: Path) -> None:
-    async with Database(sqlite_url(tmp_path / "hark.db")) as db:
+    async with Database(store_url(tmp_path / "hark.db")) as db:
         registry = SkillRegistry([MemorySkill(Memory(db))])
         ctx = SkillContext(who=Person(member_id="ana"))
         saved = await registry.call("memory_remember", {"text": "my favourite colour is green"}, ctx)
@@ -85,7 +87,7 @@ def _request(words: str, conversation: Conversation) -> BrainRequest:
 
 
 async def test_the_fast_path_needs_no_model(tmp_path: Path) -> None:
-    async with Database(sqlite_url(tmp_path / "hark.db")) as db:
+    async with Database(store_url(tmp_path / "hark.db")) as db:
         memory = Memory(db)
         llm = FakeLlm()  # no steps: any model call fails the test
         brain = GenerativeBrain(llm, SkillRegistry([MemorySkill(memory)]), memory, settings=LlmSettings())
@@ -110,7 +112,7 @@ async def test_the_fast_path_needs_no_model(tmp_path: Path) -> None:
 
 
 async def test_the_model_can_use_the_memory_tools(tmp_path: Path) -> None:
-    async with Database(sqlite_url(tmp_path / "hark.db")) as db:
+    async with Database(store_url(tmp_path / "hark.db")) as db:
         memory = Memory(db)
         llm = FakeLlm(
             [
@@ -125,13 +127,14 @@ async def test_the_model_can_use_the_memory_tools(tmp_path: Path) -> None:
         first = [p async for p in brain.respond(_request("keep in mind my wife's birthday is May 3rd", conversation))]
         assert Action("memory_remember", {"text": "my wife's birthday is on May 3rd"}) in first
         [p async for p in brain.respond(_request("what do you know about my wife?", conversation))]
-    async with Database(sqlite_url(tmp_path / "hark.db")) as db:
+    async with Database(store_url(tmp_path / "hark.db")) as db:
         assert [f.text for f in await Memory(db).list("default", "default")] == ["my wife's birthday is on May 3rd"]
     listed = llm.requests[3].messages[-1].tool_results[0]
     assert "May 3rd" in listed.content and not listed.is_error
     assert "my wife's birthday is on May 3rd" in llm.requests[2].messages[-1].full_text()  # recalled for the model
 
 
+@pytest.mark.sqlite_only("reads the SQLite file")
 async def test_a_0001_database_is_upgraded_with_its_data_and_can_go_back(tmp_path: Path) -> None:
     import sqlite3
 

@@ -122,8 +122,11 @@ async def served(settings: Any, engines: Any, data_dir: Path) -> AsyncIterator[S
     from hark.household import Household
     from hark.server import create_app
     from hark.server.run import bind, make_server, port_of
+    from tests.storefakes import store_url
 
-    s = dataclasses.replace(settings, data_dir=data_dir).replace(llm={"backend": "off"})
+    s = dataclasses.replace(settings, data_dir=data_dir).replace(
+        llm={"backend": "off"}, storage={"url": store_url(data_dir / "hark.db")}
+    )
     household = await Household.open(s)
     try:
         registry = household.paired_devices

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import Settings
+from ..esphome.cli import COMMANDS as ESPHOME_COMMANDS
+from ..esphome.cli import add_esphome_parser, esphome_device_command
 from ..store import Database
 from ..store.models import DEFAULT_HOUSEHOLD
 from .devices import Device, DeviceRegistry
@@ -48,6 +50,7 @@ def add_device_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     settings.add_argument("--room", help="the room it is in ('' for none)")
     settings.add_argument("--member", help="whose turns it runs when the voice is not recognised ('' for nobody)")
     settings.add_argument("--kids", choices=["on", "off"], help="kids mode for every turn on this device")
+    add_esphome_parser(sub)
 
 
 def run_device(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,6 +61,8 @@ def run_device(args: argparse.Namespace, settings: Settings) -> int:
 
 async def device_command(args: argparse.Namespace, settings: Settings, *, clock: Clock | None = None) -> int:
     """The body of :func:`run_device`, for callers that already run an event loop."""
+    if args.device_command in ESPHOME_COMMANDS:
+        return await esphome_device_command(args, settings)
     zone = ZoneInfo(settings.brain.timezone) if settings.brain.timezone else None
     db = Database.from_settings(settings)
     await db.open()

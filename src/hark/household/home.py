@@ -30,6 +30,7 @@ from ..brain.person import DEFAULT_HOUSEHOLD, Identify, Person
 from ..brain.router import ChatGate
 from ..brain.understand import IntentUnderstanding
 from ..config import Settings
+from ..esphome.store import EsphomeDevices
 from ..kids import SafetyCheck, kids_persona, load_profanity_model
 from ..llm.base import LlmBackend
 from ..llm.factory import build_backend, build_fallback
@@ -50,6 +51,7 @@ from ..skills.timers import TimersSkill
 from ..skills.weather import WeatherSkill
 from ..store import Database, StorageError, StorageFullError
 from .devices import DeviceRegistry
+from .enrolment import EnrolmentBrain, EnrolmentDesk, VoiceSkill
 from .gated import GatedBrain, usage_hook
 from .hub import AnnouncementHub
 from .journal import purge_expired
@@ -96,6 +98,8 @@ class Household:
         """Households and members: who a turn runs as (:meth:`identifier`)."""
         self.voices: Voiceprints | None = Voiceprints(db)
         """Who is speaking, from the voice (the household's enrolled members)."""
+        self.enrolment = EnrolmentDesk(self.voices)
+        """Voices being taught by speaking ("learn my voice"), one per device."""
         self.meter = UsageMeter(db)
         """Every LLM call's tokens and cost, per household and member."""
         self.plans = PlanGate(self.meter, default_timezone=settings.brain.timezone, smart_home=smarthome is not None)
@@ -153,7 +157,9 @@ class Household:
 
             async def targets(household_id: str) -> list[Target]:
                 devices = await paired.for_household(household_id).list()
-                return [Target(d.device_id, d.name or "", d.room or "") for d in devices if not d.revoked]
+                found = [Target(d.device_id, d.name or "", d.room or "") for d in devices if not d.revoked]
+                esphome = await EsphomeDevices(db, household_id=household_id).list()
+                return found + [Target(d.device_id, d.name, d.room or "") for d in esphome]
 
             registry.add(AnnounceSkill(hub, targets))
             llm, fallback, profanity = await asyncio.gather(
@@ -176,6 +182,7 @@ class Household:
                 SafetyCheck(profanity),
             )
             registry.add(MediaSkill(household.device))
+            registry.add(VoiceSkill(household.people, household.enrolment))
             if smarthome is not None:
                 registry.add(smarthome)
                 # the home's device and area names help the recogniser; a hub that is down is not fatal
@@ -229,7 +236,10 @@ class Household:
 
         async def identify(speech: Int16Array | None) -> Person:
             member = None
-            if speech is not None and self.voices is not None:
+            learning = await self.enrolment.hear(household_id, device_id, speech) if speech is not None else None
+            if learning is not None:  # a sentence said for "learn my voice": theirs, not to be matched
+                member = learning.member_id
+            elif speech is not None and self.voices is not None:
                 match = await self.voices.identify(household_id, speech)
                 member = match.member_id if match is not None else None
             try:
@@ -295,7 +305,7 @@ class Household:
         )
         generative = self.generative()
         if generative is None:
-            return KidsGuard(BrainChain([classic, NotYetBrain()]), self.safety)
+            return KidsGuard(EnrolmentBrain(BrainChain([classic, NotYetBrain()]), self.enrolment), self.safety)
         chain = BrainChain(
             [
                 GatedBrain(KidsChatGate(ChatGate(generative), self.db), self.plans),
@@ -303,7 +313,7 @@ class Household:
                 GatedBrain(KidsChatGate(generative, self.db), self.plans, limiter=self.limiter),
             ]
         )
-        return KidsGuard(chain, self.safety)
+        return KidsGuard(EnrolmentBrain(chain, self.enrolment), self.safety)
 
     async def log_turn(
         self,

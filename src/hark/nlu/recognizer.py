@@ -166,6 +166,7 @@ _SKILL_INTENTS: dict[str, tuple[str, ...]] = {
     ),
     "calc": ("HarkCalculate", "HarkConvert"),
     "announce": ("HarkAnnounce", "HassBroadcast"),
+    "voice": ("HarkVoiceEnrol", "HarkWhoAmI"),
 }  # fmt: skip
 
 INTENT_SKILLS: dict[str, str] = {intent: skill for skill, intents in _SKILL_INTENTS.items() for intent in intents}

@@ -145,7 +145,7 @@ async def guard(session: AsyncSession, household_id: str) -> PairingGuardRow:
     no row: the insert that loses waits for the winner and does nothing, then both lock the row."""
     row = await session.get(PairingGuardRow, household_id, with_for_update=True)
     if row is None:
-        insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         await session.execute(
             insert(PairingGuardRow)
             .values(household_id=household_id, failures=0, window_started_at=None, locked_until=None)

@@ -17,6 +17,7 @@ from .reminders import _reminder_cancel, _reminder_set
 from .slots import Result
 from .smarthome import _climate_set, _cover_position, _device_state, _light_set, _turn
 from .timers import _timer_adjust, _timer_cancel_all, _timer_simple, _timer_start
+from .voice import _voice_enrol, _voice_whoami
 from .weather import _weather
 
 
@@ -94,6 +95,8 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], IntentMatch, dt.datetime], Result
     "HarkCalculate": _calculate,
     "HarkConvert": _convert,
     "HarkAnnounce": _announce,
+    "HarkVoiceEnrol": _voice_enrol,
+    "HarkWhoAmI": _voice_whoami,
     "HassBroadcast": _announce,
     "HassNevermind": _fixed(BrainCommand("stop")),
     "HarkStop": _fixed(BrainCommand("stop")),
