@@ -90,7 +90,7 @@ class EnrolmentDesk:
         found = self.pending(household_id, device_id)
         if found is None:
             return None
-        if _STOP.search(text):
+        if len(text.split()) <= 4 and _STOP.search(text):  # "stop", "cancel that": not a sentence said after Hark
             del self._pending[key]
             return "Okay, I've stopped learning your voice; nothing was kept."
         if not found.heard:
