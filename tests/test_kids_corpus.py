@@ -1,5 +1,8 @@
 """The labelled kids-safety corpus (bench/kids_corpus) as a test: no unsafe reply passes, no unsafe
-request is answered, and the safe texts (the tricky ones included) go through."""
+request is answered, and the safe texts (the tricky ones included) go through.
+
+The dev, holdout and fresh sets are asserted; the final set is only reported by
+``bench/kids_safety.py`` (asserting it would make it one more set to tune on)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,11 @@ def check() -> SafetyCheck:
     return SafetyCheck(load_profanity_model())
 
 
-@pytest.mark.parametrize("name", ["requests.tsv", "requests_holdout.tsv"])
+REQUESTS = ["requests.tsv", "requests_holdout.tsv", "requests_fresh.tsv"]
+REPLIES = ["replies.tsv", "replies_holdout.tsv", "replies_fresh.tsv"]
+
+
+@pytest.mark.parametrize("name", REQUESTS)
 def test_requests(check: SafetyCheck, name: str) -> None:
     items = load(name)
     assert len(items) >= 140
@@ -24,7 +31,7 @@ def test_requests(check: SafetyCheck, name: str) -> None:
     assert blocked == []
 
 
-@pytest.mark.parametrize("name", ["replies.tsv", "replies_holdout.tsv"])
+@pytest.mark.parametrize("name", REPLIES)
 def test_no_unsafe_reply_passes(check: SafetyCheck, name: str) -> None:
     items = load(name)
     missed = [it.text for it in items if it.unsafe and check.check_reply(it.text).ok]
@@ -33,7 +40,7 @@ def test_no_unsafe_reply_passes(check: SafetyCheck, name: str) -> None:
     assert blocked == []
 
 
-@pytest.mark.parametrize("name", ["replies.tsv", "replies_holdout.tsv"])
+@pytest.mark.parametrize("name", REPLIES)
 def test_no_unsafe_reply_passes_when_streamed_clause_by_clause(check: SafetyCheck, name: str) -> None:
     for item in load(name):
         screen = ReplyScreen(check)
@@ -47,3 +54,9 @@ def test_the_corpus_is_as_large_as_promised() -> None:
     assert len(load("requests.tsv")) >= 300 and len(load("replies.tsv")) >= 200
     assert sum(it.unsafe for it in requests) >= 150 and sum(not it.unsafe for it in requests) >= 150
     assert sum(it.unsafe for it in replies) >= 50
+    assert len(load("requests_fresh.tsv")) >= 200 and len(load("replies_fresh.tsv")) >= 100
+    assert len(load("requests_final.tsv")) >= 60 and len(load("replies_final.tsv")) >= 40
+
+
+def test_the_final_set_is_not_asserted() -> None:
+    assert "requests_final.tsv" not in REQUESTS and "replies_final.tsv" not in REPLIES

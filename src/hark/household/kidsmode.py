@@ -6,8 +6,8 @@ spoken word of the reply checked before it is spoken, and the parent's limits on
 1. the request goes through :meth:`SafetyCheck.check_request`; an unsafe one gets the gentle
    refusal (a redirect to a grown-up), and no brain, no model, no tool ever sees it;
 2. the reply's text is released in pieces, each checked (with the end of the one before) before
-   it goes on to speech: at a clause's end, or once :data:`PIECE_CHARS` characters have come
-   and a word ends, so the first piece is checked as soon as the speech stage could start on it.
+   it goes on to speech: every clause, and the whole words after it as soon as they have ended,
+   so a piece is checked as soon as the speech stage could use it (never spoken unchecked).
    The first unsafe piece ends the reply: the refusal is said instead and the brain is closed.
 
 With the explicit filter alone (an adult who asked for it), only explicit words are screened.
@@ -36,8 +36,6 @@ from .policy import BEDTIME, in_quiet_hours
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-PIECE_CHARS = 24
-"""A piece of reply text is checked and released at a clause's end, or past this length at a word end."""
 EXPLICIT = frozenset({"profanity", "sexual", "hate"})
 """What the explicit filter screens outside kids mode."""
 CHAT_DONE = "That's all our chatting for today. Let's talk again tomorrow!"
@@ -46,7 +44,7 @@ SESSION_GAP_S = 120.0
 TURN_S = 30.0
 """What one chat turn counts for on its own (the time to hear it and say the answer)."""
 
-_CLAUSE_END = re.compile(r"[.!?;:,](?=\s)|\n")
+_CLAUSE_END = re.compile(r"[.!?;:,](?=\s|$)|\n")
 
 
 class KidsGuard:
@@ -110,23 +108,19 @@ class KidsGuard:
 
 
 def _pieces(text: str) -> tuple[list[str], str]:
-    """Whole pieces of ``text`` (ending at a clause end, or a word end past :data:`PIECE_CHARS`)
-    and what is held for the next delta."""
+    """Whole pieces of ``text`` (each clause, then whatever whole words follow) and what is held
+    for the next delta (a word not yet ended). Releasing every whole word at once gives the speech
+    stage's segmenter the text as soon as it would have had it unguarded: the guard adds only the
+    time of its checks to the first audio (:mod:`bench.kids_guard`)."""
     pieces: list[str] = []
     start = 0
-    while True:
-        rest = text[start:]
-        end = _CLAUSE_END.search(rest)
-        if end is not None:
-            cut = start + end.end()
-        elif len(rest) >= PIECE_CHARS and " " in rest[PIECE_CHARS // 2 :]:
-            cut = start + rest.rindex(" ")
-        else:
-            break
-        if cut <= start:
-            break
-        pieces.append(text[start:cut])
-        start = cut
+    while (end := _CLAUSE_END.search(text, start)) is not None:
+        pieces.append(text[start : end.end()])
+        start = end.end()
+    last_space = max(text.rfind(" ", start), text.rfind("\n", start))
+    if last_space >= start:  # up to and with the last space: the words before it have ended
+        pieces.append(text[start : last_space + 1])
+        start = last_space + 1
     return pieces, text[start:]
 
 

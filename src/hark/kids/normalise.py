@@ -6,7 +6,9 @@ becomes plain lower-case words, and disguised listed words become the listed wor
   so the phrase rules never see invented words;
 * sentence ends (``. ! ? ; :``) become ``" . "`` and commas ``" , "``, so a phrase never matches
   across sentences and a guard ("never ...") stays within its sentence;
-* accents, curly quotes and hyphens are flattened (``"grown-up"`` -> ``"grown up"``).
+* accents, curly quotes and hyphens are flattened (``"grown-up"`` -> ``"grown up"``);
+* then the forms a speech recogniser writes are made plain (:mod:`hark.kids.spoken`: ``my self``,
+  ``dont``, ``my moms pills``, ``by me a``, ``forty two``, digits read out one by one).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from .spoken import spoken
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _LEET_CHARS = frozenset("0134579@$!*|+")
@@ -58,7 +62,7 @@ class Normaliser:
                 out.append(word)
             if trailing:
                 out.append(".")
-        return " ".join(out)
+        return " ".join(spoken(out))
 
     def _join_spaced(self, match: re.Match[str]) -> str:
         """``"f u c k"`` -> ``"fuck"`` when that is a listed word; else the letters as they were."""

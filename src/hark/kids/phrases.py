@@ -15,6 +15,10 @@ REQUEST_SPEECH: dict[str, str] = {
         "That's really important. Please tell a grown-up you trust about it right away. "
         "They'll know how to keep you safe."
     ),
+    v.SENSITIVE: (
+        "I'm so sorry. That sounds really hard, and it's okay to feel how you feel. "
+        "Please tell a grown-up you trust, like a parent or a teacher, so they can give you a hug and help."
+    ),
     v.SEXUAL: f"{GROWN_UP} They can explain it best. Want to hear a fun animal fact instead?",
     v.VIOLENCE: (
         "Let's keep everyone safe and kind. If something is bothering you, a grown-up you trust can help. "

@@ -7,10 +7,13 @@ import re
 from collections.abc import Iterable, Mapping
 
 from . import verdict as v
-from .topics import GUARD, REPLY, REQUEST, RULES, Rule
+from .broad import RULES as BROAD_RULES
+from .topics import GUARD, REPLY, REQUEST, RULES, SUPERVISED, Rule
 from .wordlists import MASKS, WORDS
 
 _GUARD = re.compile(GUARD)
+_SUPERVISED = re.compile(SUPERVISED)
+_SENTENCE_END = re.compile(r" \. ")
 _CLAUSE_END = re.compile(r"[.,] ")
 GUARD_WORDS = 6
 
@@ -69,8 +72,17 @@ class Matcher:
                     continue
                 if rule.guarded and self._advised(text, m.start()):
                     continue
+                if rule.supervised and self._supervised(text, m.start()):
+                    continue
                 return Hit(category, rule.name, m.group(0).strip(" .,"))
         return None
+
+    @staticmethod
+    def _supervised(text: str, start: int) -> bool:
+        """A grown-up present or permitting in the sentence around ``start``."""
+        begin = max((e.end() for e in _SENTENCE_END.finditer(text, 0, start)), default=0)
+        end = _SENTENCE_END.search(text, start)
+        return bool(_SUPERVISED.search(text, begin, end.start() if end else len(text)))
 
     @staticmethod
     def _advised(text: str, start: int) -> bool:
@@ -83,7 +95,7 @@ class Matcher:
 
 
 def default_matchers() -> tuple[Matcher, Matcher]:
-    rules = (*RULES, *word_rules(WORDS))
+    rules = (*RULES, *BROAD_RULES, *word_rules(WORDS))
     return Matcher(rules, MASKS, REQUEST), Matcher(rules, MASKS, REPLY)
 
 

@@ -21,7 +21,7 @@ from .phrases import reply_speech, request_speech
 from .rules import Matcher, default_matchers, vocabulary
 from .verdict import OK, PROFANITY, Verdict
 
-DEFAULT_THRESHOLD = 0.95
+DEFAULT_THRESHOLD = 0.97
 """The classifier's probability at or above which text is refused as offensive (see bench/kids_safety.py)."""
 
 
@@ -82,25 +82,32 @@ class SafetyCheck:
 
 
 class ReplyScreen:
-    """One streamed reply, clause by clause: each clause is checked with the end of the one before
-    (so words split across a clause boundary are still seen), and once a clause is refused every
-    later one is too (the rest of the reply is never spoken).
+    """One streamed reply, piece by piece (a clause, or a few words): each piece is checked alone
+    and with what came before it (up to ``carry_chars`` of the reply so far, so a phrase spread
+    over several pieces is still seen whole), and once a piece is refused every later one is too
+    (the rest of the reply is never spoken).
     """
 
-    def __init__(self, check: SafetyCheck, *, carry_chars: int = 60) -> None:
+    def __init__(self, check: SafetyCheck, *, carry_chars: int = 240, carry_end: int = 60) -> None:
         self.check = check
         self.carry_chars = carry_chars
+        self.carry_end = carry_end
         self._tail = ""
         self.verdict: Verdict = OK
 
     def push(self, clause: str) -> Verdict:
+        """Check ``clause`` as it reads after what came before it (a word alone can look unsafe
+        where its phrase is not: "root | beer", "I can't | buy")."""
         if not self.verdict.ok:
             return self.verdict
-        verdict = self.check.check_reply_clause(clause)
-        if verdict.ok and self._tail:
-            joined = self.check.check_reply_clause(f"{self._tail} {clause}")
-            if not joined.ok:
-                verdict = joined
-        self._tail = clause[-self.carry_chars :]
+        joined = clause
+        if self._tail:
+            joined = (
+                self._tail + clause if self._tail[-1:].isspace() or clause[:1].isspace() else f"{self._tail} {clause}"
+            )
+        verdict = self.check.check_reply_clause(joined)
+        # the sentence so far is carried whole; once it ends, only its end is (as for a clause)
+        ended = joined.rstrip().endswith((".", "!", "?"))
+        self._tail = joined[-self.carry_end :] if ended else joined[-self.carry_chars :]
         self.verdict = verdict
         return verdict

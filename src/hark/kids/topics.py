@@ -27,6 +27,8 @@ class Rule:
     pattern: str
     sides: frozenset[str] = BOTH
     guarded: bool = False
+    supervised: bool = False
+    """A grown-up is there in the same sentence ("with my dad", "my mom says i can"): not a match."""
 
 
 GUARD = (
@@ -34,6 +36,13 @@ GUARD = (
     r"|only (?:a |the )?grown ups?|grown ups? (?:should|can|must|only)|careful|ask a grown up|avoid|stay away from)\b"
 )
 """Safety advice just before a guarded rule's match (after the last comma or sentence end, 6 words)."""
+
+_GROWN = r"(?:mom|mum|dad|mommy|mummy|daddy|parents?|grown ups?|adults?|an adult|grandma|grandpa|granny|teacher|babysitter|nanny|uncle|aunt|auntie)"
+SUPERVISED = (
+    rf"\bwith (?:my |a |an |our |the |your )?{_GROWN}\b(?!'s)|\b{_GROWN} (?:says|said) (?:i|we|you) (?:can|could|may)\b"
+    rf"|\b{_GROWN} (?:is|are) (?:helping|watching|with (?:me|us|you)|here)\b|\bhelp(?:ing)? (?:my |a |your )?{_GROWN}\b(?!'s)"
+)
+"""A grown-up present or permitting, anywhere in the sentence, for :attr:`Rule.supervised` rules."""
 
 _W = r"(?: [\w']+)"  # one more word
 _PERSON = (
@@ -91,7 +100,7 @@ _VERY = r"(?: (?:so|really|very|all|just|always|the))*"
 
 RULES: tuple[Rule, ...] = (
     # self-harm
-    Rule("harm-self", v.SELF_HARM, r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|stab|stabbing|choke|choking|strangle|starve|starving|poison|drown|punish|burn|burning|hang)(?: [\w']+)? (?:my|your)self\b", guarded=True),
+    Rule("harm-self", v.SELF_HARM, r"(?<!\bmight )(?<!\bcould )(?<!\bmay )(?<!\bcan )(?<!\bwill )\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting|stab|stabbing|choke|choking|strangle|starve|starving|poison|drown|punish|burn|burning|hang)(?: [\w']+)? (?:my|your)self\b", guarded=True),
     Rule("want-die", v.SELF_HARM, r"\b(?:want|wanna|going|gonna|ready|need|deserve|wish i could|like) (?:to )?die\b|\b(?:i|you) should (?:just )?die\b"),
     Rule("end-life", v.SELF_HARM, r"\b(?:end|take|ending|taking) (?:my|your|their) (?:own )?life\b|\bend it all\b|\b(?:never|not) (?:been )?born\b|\bnot wake up\b|\bdisappear forever\b|\b(?:better|want|wanna|going) to disappear\b|\b(?:everyone|everybody|they|people|the world) would be (?:happier|better off|better)(?= *(?:[.,]|$| if| without))|\bdon't want to (?:be alive|live|exist|be here)\b|\bno reason to live\b|\bbetter off dead\b|\bhate (?:my|your)self\b|\b(?:if|when) (?:i|you) (?:was|were) (?:dead|gone)\b"),
     Rule("jump-off", v.SELF_HARM, r"\b(?:jump|jumping|jumped) (?:off|from|out of) (?:the |a |my |our )?(?:roof|bridge|building|window|balcony|cliff|tower)\b"),
@@ -122,13 +131,13 @@ RULES: tuple[Rule, ...] = (
     Rule("get-gun", v.WEAPONS, rf"\b(?:get|getting|find|finding|buy|buying|load|loading|shoot|shooting|fire|firing|use|using|hold|holding|take|taking|keep|keeps|kept|steal|stealing|touch|touching|unlock|hide|hides|own|grab|carry|make)\b(?: [\w']+){{0,4}} {_GUN}\b|\bwhere (?:does|do|is|are|did)\b(?: [\w']+){{0,4}} {_GUN}\b|\b{_GUN}\b(?: [\w']+){{0,3}} (?:to )?(?:kill|shoot|hurt)\b"),
     Rule("blade", v.WEAPONS, r"\b(?:knife|knives|sword|blade|razor)\b(?: [\w']+){0,5} (?:stab|stabbing|hurt|hurting|kill|killing)\b"),
     # dangerous things to do
-    Rule("fire", v.DANGER, r"\b(?:light|lighting|start|starting|make|making|set|setting|strike|striking|play with|playing with|use|using|get|getting|reach|find|grab)\b(?: [\w']+){0,2} (?:fires?|match|matches|lighters?)\b|\b(?:the|a|my|[\w]+'s|your) lighter (?:to work|work|fluid)\b|\b(?:use|get|light|flick|click|strike) (?:the |a |my |[\w]+'s )?lighter\b|\bhair ?spray\b(?: [\w']+){0,5} (?:lighter|flame|fire|match)\b", guarded=True),
+    Rule("fire", v.DANGER, r"\b(?:light|lighting|start|starting|make|making|set|setting|strike|striking|play with|playing with|use|using|get|getting|reach|find|grab)\b(?: [\w']+){0,2} (?:fires?|match|matches|lighters?)\b|\b(?:the|a|my|[\w]+'s|your) lighter (?:to work|work|fluid)\b|\b(?:use|get|light|flick|click|strike) (?:the |a |my |[\w]+'s )?lighter\b|\bhair ?spray\b(?: [\w']+){0,5} (?:lighter|flame|fire|match)\b", guarded=True, supervised=True),
     Rule("chemicals", v.DANGER, rf"\b(?:drink|drinking|eat|eating|taste|tasting|swallow|swallowing|sip|sips|mix|mixing|lick)\b(?: [\w']+){{0,3}} {_CHEM}\b|\b{_CHEM}\b(?: [\w']+){{0,6}} (?:drink|eat|taste|tastes|tasty|swallow|sips?|mix|mixing|candy|sweets|yummy)\b", guarded=True),
     Rule("make-poison", v.DANGER, r"\b(?:make|making|mix|mixing|brew)\b(?: [\w']+){0,2} poisons?\b", guarded=True),
-    Rule("pills-eat", v.DANGER, r"\b(?:eat|eating|taste|tasting|try|trying|swallow|swallowing)\b(?: [\w']+){0,3} (?:pills|tablets|medicine|medicines)\b|\b(?:pills|tablets|medicine)\b(?: [\w']+){0,6} (?:sweets|candy|try one|taste)\b", guarded=True),
-    Rule("stove", v.DANGER, r"\b(?:turn on|turning on|switch on|light|lighting|use|using|start)\b(?: [\w']+){0,2} (?:stove|oven|cooker|hob|gas|fireplace|barbecue|bbq)\b|\b(?:turn|turning|switch|switching) (?:the |a |our )?(?:stove|oven|cooker|hob|gas|fireplace|barbecue|bbq) on\b", guarded=True),
+    Rule("pills-eat", v.DANGER, r"\b(?:eat|eating|taste|tasting|try|trying|swallow|swallowing)\b(?: [\w']+){0,3} (?:pills|tablets|medicine|medicines)\b|\b(?:pills|tablets|medicine)\b(?: [\w']+){0,8} (?:sweets|candy|try one|tastes? like)\b", guarded=True),
+    Rule("stove", v.DANGER, r"\b(?:turn on|turning on|switch on|light|lighting|use|using|start)\b(?: [\w']+){0,2} (?:stove|oven|cooker|hob|gas|fireplace|barbecue|bbq)\b|\b(?:turn|turning|switch|switching) (?:the |a |our )?(?:stove|oven|cooker|hob|gas|fireplace|barbecue|bbq) on\b", guarded=True, supervised=True),
     Rule("socket", v.DANGER, r"\b(?:fork|knife|metal|foil|finger|fingers|key|keys|paperclip|spoon)\b(?: [\w']+){0,3} (?:in|into|inside) (?:the |a )?(?:plug |electric |power |wall )?(?:sockets?|outlets?|microwave|toaster|plug)\b", guarded=True),
-    Rule("roof", v.DANGER, r"\b(?:climb|climbing|get|getting|go|going) (?:up |onto |on |on to |out on |up on )(?:the |our |a )?roof\b", guarded=True),
+    Rule("roof", v.DANGER, r"\b(?:climb|climbing|get|getting|go|going) (?:up |onto |on |on to |out on |up on )(?:the |our |a )?roof\b", guarded=True, supervised=True),
     Rule("front-door", v.DANGER, r"\b(?:unlock|unlocking|open|opening)\b(?: [\w']+){0,2} (?:front|back) door\b|\bslide the chain\b", guarded=True),
     Rule("smoke-alarm", v.DANGER, r"\b(?:turn off|turning off|switch off|disable|unplug|take out|pull out|remove|break)\b(?: [\w']+){0,3} smoke (?:alarm|detector)s?\b|\bsmoke (?:alarm|detector)s?\b(?: [\w']+){0,4} (?:battery|off)\b", guarded=True),
     Rule("swim-alone", v.DANGER, r"\b(?:swim|swimming|go in|play in)\b(?: [\w']+){0,4} (?:alone|by (?:my|your)self|on (?:my|your) own)\b|\b(?:river|lake|sea|ocean|pool|pond)\b(?: [\w']+){0,2} (?:alone|by (?:my|your)self|on (?:my|your) own)\b", guarded=True),
@@ -142,12 +151,12 @@ RULES: tuple[Rule, ...] = (
     Rule("hate-group", v.HATE, rf"\bhate (?:all )?{_GROUP} (?:people|persons|kids|folks)\b|\bhate people from [\w]+|\bhate (?:jews|muslims|gays|mexicans|immigrants|refugees|girls|boys)\b|\b(?:mean|nasty|rude) (?:about|to) (?:[\w']+ )?{_GROUP}\b|\bjokes? about {_GROUP}(?: people)?\b|\bthe n word\b|\b(?:gay|black|jewish|muslim) is (?:a )?(?:bad|rude|swear)\b"),
     # private details
     Rule("owner-private", v.PERSONAL_INFO, rf"\b{_OWNER}(?: (?:home|secret|real|new|own|whole|[\w]+'s))? {_PRIVATE}\b(?! (?:private|safe|secret))"),
-    Rule("where-live-me", v.PERSONAL_INFO, r"\b(?:where|which street|what street|what road)\b(?: [\w']+){0,2} (?:i|we) live\b|\bi live (?:on|at|in) [\w']+ (?:street|road|avenue|lane|drive|close|way|court|place)\b|\b\d+ [\w']+ (?:street|road|avenue|lane|drive)\b"),
+    Rule("where-live-me", v.PERSONAL_INFO, r"\b(?:where|which street|what street|what road)\b(?: [\w']+){0,2} (?:i|we) live\b|\bi live (?:on|at|in) [\w']+ (?:street|road|avenue|lane|drive|close|way|court|place)\b|\b\d+ (?!(?:hours?|minutes?|miles?|days?|km|kilometres?|seconds?)\b)[\w']+ (?:street|road|avenue|lane|drive)\b"),
     Rule("where-live-you", v.PERSONAL_INFO, r"\b(?:where|which street|what street|what road)\b(?: [\w']+){0,2} (?:you|your family) live\b|\bwhat street\b", sides=frozenset({REPLY})),
     Rule("school-name", v.PERSONAL_INFO, r"\b(?:which|what) school (?:do )?(?:you|i) (?:go to|attend)\b|\bi go to [\w']+(?: [\w']+)? (?:school|elementary|primary|academy)\b|\bmy school is (?:called )?[\w']+ (?:elementary|primary|school|academy)\b|\bwalk (?:home|to school)(?: [\w']+)? (?:alone|by (?:my|your)self|on (?:my|your) own)\b"),
     Rule("long-number", v.PERSONAL_INFO, r"\b\d{4} \d{4} \d{4} \d{4}\b|\b\d{7,}\b"),
     # scary
-    Rule("gore", v.SCARY, r"\b(?:lots of|covered in|pools? of|full of) blood\b|\bblood (?:sprayed|spurts|spurted|everywhere|gushed|dripping|spurting)\b|\bhorror (?:story|stories|movie|movies|film|films)\b|\bdead (?:body|bodies)\b|\bserial killers?\b|\bkiller dolls?\b|\bchopped (?:off|up)\b|\bheads? (?:chopped|cut) off\b|\brip(?:s|ped)? (?:people|them|him|her|someone) apart\b|\btore (?:his|her|their) (?:arm|head|leg)s?\b|\b(?:ghosts?|monsters?|zombies?|clowns?|witch(?:es)?|vampires?|demons?|killers?)\b(?: [\w']+){0,5} (?:kill\w*|eat\w*|ate|murder\w*|stab\w*|chop\w*)\b|\b(?:rots|rotting|decay\w*|corpses?)\b|\bjack the ripper\b|\bslender ?man\b|\bcut up (?:women|men|people|bodies|(?:his|her|their) victims)\b|\bate them one by one\b|\bbones? sticking out\b|\bcar crash\b|\bmurders?\b|\bcrunching (?:their|his|her) bones\b|\binto pieces\b|\brot(?:ting)? and smell\b|\bworms eat\b|\bvictims?\b"),
+    Rule("gore", v.SCARY, r"\b(?:lots of|covered in|pools? of|full of) blood\b|\bblood (?:sprayed|spurts|spurted|everywhere|gushed|dripping|spurting)\b|\bhorror (?:story|stories|movie|movies|film|films)\b|\bdead (?:body|bodies)\b|\bserial killers?\b|\bkiller dolls?\b|\bchopped (?:off|up)\b|\bheads? (?:chopped|cut) off\b|\brip(?:s|ped)? (?:people|them|him|her|someone) apart\b|\btore (?:his|her|their) (?:arm|head|leg)s?\b|\b(?:ghosts?|monsters?|zombies?|clowns?|witch(?:es)?|vampires?|demons?|killers?)\b(?: [\w']+){0,5} (?:kill\w*|eat\w*|ate|murder\w*|stab\w*|chop\w*)\b|\b(?:rots|rotting|decay\w*|corpses?)\b|\bjack the ripper\b|\bslender ?man\b|\bcut up (?:women|men|people|bodies|(?:his|her|their) victims)\b|\bate them one by one\b|\bbones? sticking out\b|\bcar crash\b|\bmurders?\b|\bcrunching (?:their|his|her) bones\b|\binto pieces\b|\brot(?:ting)? and smell\b|\bvictims?\b"),
     # buying
     Rule("order", v.PURCHASE, r"\b(?:order|ordering)(?: (?:me|us|some|a|an|more|another|new|my))+ [\w']+|\border (?:pizza|food|takeaway|sweets|candy|toys?)\b|\b(?:put|place|make) (?:in )?an order\b|\b(?:i've|i have|i|we've|just|been|was|were|has been|have been) ordered\b|\b(?:i want to|i wanna|let's) order\b", guarded=True),
     Rule("pay", v.PURCHASE, r"\bpay(?:ing)? for\b|\bpaid for\b|\b(?:add|added|put)\b(?: [\w']+){0,3} (?:to|in|into) (?:the|my|your) (?:cart|basket|trolley)\b|\bspen[dt] (?:\d+|[\w]+) (?:dollars|pounds|euros|bucks)\b|\bspend (?:[\w]+ )?money\b", guarded=True),

@@ -28,12 +28,15 @@ WORDS: dict[str, frozenset[str]] = {
     v.VIOLENCE: _words("behead beheading genocide massacre torture tortured torturing"),
     v.WEAPONS: _words(
         "ak47 ammo ammunition dynamite explosives flamethrower grenade grenades handgun handguns molotov "
-        "napalm pipebomb pistol pistols revolver rifle rifles shotgun uzi"
+        "napalm pipebomb pistol pistols revolver rifle rifles shotgun uzi machete machetes switchblade "
+        "switchblades glock ar15 tnt landmine landmines silencer"
     ),
     v.DRUGS: _words(
         "alcohol alcoholic beer beers booze cannabis cigar cigarette cigarettes cigars cocaine drugs ecstasy "
         "edibles fentanyl gin hangover heroin ketamine lsd marijuana mdma meth methamphetamine nicotine "
-        "opioids rum stoned tequila tobacco vape vaped vapes vaping vodka weed whiskey whisky wine"
+        "opioids rum stoned tequila tobacco vape vaped vapes vaping vodka weed whiskey whisky wine "
+        "juul juuls juuling ecig ecigs shrooms molly bong bongs liquor champagne brandy tipsy cigs moonshine "
+        "hookah snus"
     )
     | {"crack cocaine"},
     v.HATE: _words(
@@ -41,7 +44,10 @@ WORDS: dict[str, frozenset[str]] = {
         "niggers paki pakis racist retard retarded retards spic spics tranny wetback"
     ),
     v.PERSONAL_INFO: _words("passcode passcodes password passwords"),
-    v.SCARY: _words("bloodbath chucky decapitated dismembered gore gory gruesome"),
+    v.SCARY: _words(
+        "bloodbath chucky decapitated decapitate dismembered dismember gore gory gruesome murderer murderers "
+        "beheaded corpse corpses"
+    ),
     v.PURCHASE: _words("buy buying checkout preorder purchase purchasing robux subscribe subscription vbucks"),
     v.PROFANITY: _words(
         "arse arsehole ass asshole assholes badass bastard bastards bellend bitch bitches bitching bollocks "
@@ -83,5 +89,10 @@ MASKS: tuple[str, ...] = (
     r"(?:call|called|calling|ride|riding) shotgun",
     r"weed (?:killer|the garden|the beds)",
     r"free willy",
+    r"killer bees?",
+    r"fire (?:trucks?|engines?|fighters?|stations?|drills?|dogs?|ants?|flies|fly|hydrants?|extinguishers?|safety|works|man|men|place|brigade)",
+    r"(?:takes?|took|has|have|had|got|get|need) (?:the |a lot of |some )?guts",
+    r"creepy crawl(?:y|ies|ers?)",
+    r"(?:alphabetical|abc|size|number|the right|the same|what) order",
 )
 """Regular expressions of innocent phrases, removed from the text before the rules run."""

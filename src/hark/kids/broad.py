@@ -1,0 +1,150 @@
+"""Broad topic rules, one concept per rule, built from the word classes of :mod:`hark.kids.lexicon`:
+"a medicine, in excess", "a hazard, with no grown-up there", "harm aimed at oneself". They add
+to the hand-written phrases of :mod:`hark.kids.topics`, so a new phrasing of a known topic (other
+verbs, other objects, another order, the spoken forms) is covered without listing sentences.
+"""
+
+from __future__ import annotations
+
+from . import verdict as v
+from .lexicon import (
+    ADULT,
+    ANY,
+    BAD,
+    BODY,
+    CHEMICAL,
+    ELECTRIC,
+    EXCESS,
+    FAMILY_OR_PET,
+    GAME_ITEMS,
+    GORE,
+    GROUP,
+    GROUP_NOUN,
+    HAZARD,
+    HIGH_DROP,
+    HIGH_EDGE,
+    INGEST,
+    INSULT,
+    INSULT_ADJ,
+    MEDICINE,
+    MONEY,
+    PERSON,
+    REFLEXIVE,
+    UNSUPERVISED,
+    WORSE,
+    nouns,
+    verbs,
+    words,
+)
+from .topics import REQUEST, Rule
+
+_REQ = frozenset({REQUEST})
+_SELF_HARM_VERBS = verbs(
+    "kill, hurt, harm, cut, stab, choke, strangle, starve, poison, drown, burn, hang, suffocate, smother, punish, "
+    "scratch, bruise, shoot, carve"
+)
+_NOT_ACCIDENT = r"(?<!\bmight )(?<!\bcould )(?<!\bmay )(?<!\bcan )(?<!\bwill )(?<!\bor )(?<!\bnot )"
+_NOT_WARNING = r"(?!(?: (?:if|when|so|on|by|badly|doing|playing|running|while|using)\b| [.,]|$))"
+"""After "you could hurt yourself": a warning ends there or says how it happens by accident; a suggestion goes on."""
+_HARM_OTHERS = verbs(
+    "kill, murder, stab, shoot, hurt, punch, kick, hit, choke, strangle, poison, drown, burn, slap, smash, attack, "
+    "trip, shove, smack, whack, pinch, bite, headbutt, elbow, suffocate, smother, torture, bully, injure, knock out"
+)
+_STRANGER = words("man, men, lady, woman, guy, stranger, teenager, old man")
+_SECRET = r"(?:secrets?|secret game)"
+_PARENTS = words("mom, mum, dad, mommy, mummy, daddy, parents, family, teacher, grown ups, grown up, anyone, anybody")
+_MY_PARENTS = words("mom, mum, dad, mommy, mummy, daddy, parents, family, teacher, grown ups")
+_CHILD_DOES = (
+    r"(?:can i|could i|may i|how do i|how can i|how would i|i want to|i wanna|i'm going to|i'm gonna|let me|"
+    r"is it ok (?:if i|to)|should i|you can|you could|go ahead and|it's fine to|it's ok to|it's okay to)"
+)
+_BULLY = verbs("hit, kick, punch, hurt, bully, tease, pick on, laugh at, beat up, slap, push, trip, threaten")
+_SEE = r"(?:sees?|seeing|knows?|knowing|finds? out|notices?|noticing|watching|looking|is looking|are looking|hears?)"
+_WEAPON = nouns(
+    "gun, rifle, pistol, handgun, shotgun, revolver, bb gun, air gun, air rifle, pellet gun, crossbow, "
+    "slingshot, knife, sword, machete, axe, switchblade, taser, pepper spray, bow and arrow, spear, nunchuck"
+)
+_TARGET = words(
+    "people, someone, somebody, him, her, them, birds, animals, cats, dogs, cars, windows, kids, my brother, my sister"
+)
+_FIRE_THINGS = nouns("fire, match, lighter, candle, firework, sparkler, firecracker, bonfire, campfire")
+_DRUG_EFFECT = words("happy, funny, high, floaty, weird, good, dizzy, sleepy, relaxed, crazy, silly, buzzed")
+_BAD_MILD = words("mean, weird, nasty, not normal, scary, creepy, rude, annoying")
+_DETAIL = words(
+    "full name, real name, last name, address, phone number, number, location, picture, photo, username, password, pictures, photos"
+)
+_SNIFF = verbs("sniff, huff, inhale, breathe in, snort")
+_SNIFFED = words(
+    "glue, markers, marker, paint, gas, petrol, gasoline, spray paint, aerosol, whipped cream, nitrous, balloons, powder"
+)
+
+RULES: tuple[Rule, ...] = (
+    # self-harm
+    Rule("b-harm-self", v.SELF_HARM, rf"{_NOT_ACCIDENT}\b{_SELF_HARM_VERBS}{ANY}? {REFLEXIVE}\b|\b(?:might|could|may|can|will|or) {_SELF_HARM_VERBS}{ANY}? {REFLEXIVE}\b{_NOT_WARNING}", guarded=True),
+    Rule("b-harm-own-body", v.SELF_HARM, r"\b(?:cut|cutting|carve|carving|slice|slicing|scratch|scratching|burn|burning)(?: [\w']+){0,2} (?:my|your|their|his|her) (?:own )?(?:wrists?|arms?|legs?|skin|thighs?|body|tummy|stomach)\b(?! (?:on|by accident|accidentally))", guarded=True),
+    Rule("b-wish-dead", v.SELF_HARM, r"\b(?:wish|want|wanted|wanna)(?: i| to)?(?: was| were| be| being)? dead\b|\bwish i (?:was|were|had) never (?:been )?born\b|\b(?:want|wanna|going) to (?:stop|end) (?:living|existing|it all|everything)\b|\b(?:don't|do not) want to (?:live|be alive|exist|wake up)(?: anymore)?\b"),
+    Rule("b-medicine-die", v.SELF_HARM, rf"\b{MEDICINE}\b(?: [\w']+){{0,8}} (?:to die|to be dead|to not wake up|and die|and not wake up|would kill (?:me|you)|kill (?:myself|yourself))\b|\b(?:die|kill (?:myself|yourself))(?: [\w']+){{0,3}} (?:with|from|using|by taking) (?:the )?(?:[\w']+ )?{MEDICINE}\b"),
+    Rule("b-stop-breathing", v.SELF_HARM, r"\b(?:make (?:my|your)self|how (?:do|can|could|would) (?:i|you)|ways? to|want to|wanna|going to|gonna|try to|trying to|help me)(?: [\w']+){0,2} stop breathing\b|\b(?:pillow|plastic bag|bag|rope|belt|scarf|cord|string) (?:over|around|on) (?:my|your|their|his|her) (?:face|head|neck)\b"),
+    Rule("b-jump-high", v.SELF_HARM, rf"\b{verbs('jump, throw')}(?: (?:my|your)self)? (?:off|from|out of|out) (?:[\w']+ ){{0,3}}(?:roof|bridge|building|window|balcony|cliff|tower|top floor|skyscraper)\b", guarded=True),
+    Rule("b-purge", v.SELF_HARM, r"\b(?:throw up|throwing up|vomit\w*|puke|puking|stop eating|not eat\w*|skip\w* (?:breakfast|lunch|dinner|meals?))\b(?: [\w']+){0,6} (?:fat|skinny|thin|weight|lose weight)\b|\b(?:so|or) (?:i|you) (?:don't|won't|do not) (?:get|be|look) fat\b|\bnot eating for (?:a few|two|three|\d+|many) days\b"),
+    Rule("b-worthless", v.SELF_HARM, r"\b(?:everyone|everybody|they all) (?:hates|hate) me\b|\b(?:nobody|no one) (?:would miss|cares about|would care|loves|likes|wants|needs) me\b|\bi'm (?:so |just )?(?:worthless|a burden|a waste of space)\b"),
+    # unsafe contact
+    Rule("b-unknown-person", v.STRANGERS, r"\b(?<!\bif )(?<!\bwhen )(?:someone|somebody|people|a person|a man|a lady|a woman|a guy|a grown up|an adult|a boy|a girl|a kid|anyone|a teenager)(?: that| who)? (?:i|you|we) (?:don't|do not|didn't|never|just) (?:know|met)\b", guarded=True),
+    Rule("b-go-with", v.STRANGERS, rf"\b{ADULT}\b(?: [\w',]+){{0,12}} (?:go|going|get|getting|come|coming|ride|riding|walk|walking|sit|sleep) (?:with|in|into|to|over to) (?:him|her|them|his|her|their)\b", sides=_REQ, guarded=True),
+    Rule("b-lure", v.STRANGERS, rf"\b{_STRANGER}\b(?: [\w']+){{0,6}} (?:said|says|promised|offered|asked)(?: [\w']+){{0,3}} (?:give|buy|show|get|take) (?:me|you)\b|\b{_STRANGER}\b(?: [\w']+){{0,4}} (?:gave|gives|give|showed|shows) me (?:candy|sweets|money|a present|presents|gifts?|pictures)\b"),
+    Rule("b-our-secret", v.STRANGERS, rf"\b(?:it's|its|it is|this is|that's|thats|is) our (?:little |special |big )?secret\b|\bnot to tell (?:my|your|our|anyone|anybody|mom|mum|dad|parents)\b|\bkeep\w*(?: it| this| that| them| him| her| us)?(?: a| our)? {_SECRET} from\b|\b{_SECRET}\b(?: [\w']+){{0,4}} from (?:my|your|our) {_PARENTS}\b|\bwithout (?:telling|asking) (?:my|your) {_PARENTS}\b", guarded=True),
+    Rule("b-dont-tell", v.STRANGERS, rf"\b(?:don't|do not|never|not) tell (?:my|your|our)? ?{_MY_PARENTS}\b", sides=_REQ),
+    Rule("b-touch-me", v.STRANGERS, r"\b(?:uncle|man|lady|woman|guy|teacher|coach|babysitter|grown up|adult|someone|somebody|he|she|teenager|cousin|neighbou?r) (?:always |keeps |sometimes )?(?:touch|touches|touched|touching) me\b|\b(?:touch|touches|touched|touching) me\b(?: [\w']+){0,6} (?:secret|don't tell|private|weird|uncomfortable|scared|don't like)\b|\b(?:touch|touches|touched|touching) my (?:private|privates|bottom|bum|butt|chest|willy|down there|private parts)\b", sides=_REQ),
+    Rule("b-send-details", v.STRANGERS, r"\b(?:send|give|tell|show) (?:them|him|her|someone|somebody|a stranger|people|strangers)(?: [\w']+)? (?:your|my) (?:username|user name|address|phone|number|picture|photo|pics?|selfie|location|school|full name|password)\b", guarded=True),
+    # sensitive things a child tells: a gentle word and a grown-up
+    Rule("b-died", v.SENSITIVE, rf"\b(?:my|our) (?:[\w']+ ){{0,2}}{FAMILY_OR_PET} (?:just |has |had |already )?(?:died|passed away|passed|is dead|got killed|was killed|is dying|went to heaven|got run over)\b(?! in (?:a|my|the) (?:story|game|dream|show|movie|book|video))|\b(?:died|passed away)\b(?: [\w']+){{0,3}} (?:my|our) {FAMILY_OR_PET}\b", sides=_REQ),
+    Rule("b-divorce", v.SENSITIVE, r"\bdivorc\w*|\b(?:mom|mum|dad|parents|mommy|daddy)(?: and (?:my )?(?:mom|mum|dad|mommy|daddy))? (?:are |is )?(?:splitting up|breaking up|separating|moving out|moved out|left us)\b|\b(?:mom|mum|dad|parents)(?: and (?:my )?(?:mom|mum|dad))? (?:[\w']+ ){0,2}(?:fight|fighting|yell|yelling|shout|shouting|scream|screaming)(?: at each other)? (?:all the time|every day|every night|a lot)\b|\bis it my fault\b", sides=_REQ),
+    Rule("b-bullied", v.SENSITIVE, rf"\b(?:someone|somebody|kids|a boy|a girl|people|everyone|everybody|they|he|she|[\w']+) (?:at school|in my class|on the bus|at the park|in the playground) (?:keeps? |always )?(?:{_BULLY}) me\b|\b(?:{_BULLY}) me (?:every day|all the time|every single day|at school|in class|on the bus)\b|\b(?:bully|bullies) (?:{_BULLY}) me\b|\b(?:i'm|i am|i get|i got|getting|being) (?:being )?bullied\b|\b(?:is|are|keeps being|keep being) (?:so )?mean to me (?:every day|all the time|at school)\b", sides=_REQ),
+    Rule("b-scared-always", v.SENSITIVE, r"\b(?:i'm|i am|i feel) (?:so |really |very )?(?:scared|sad|lonely|afraid|unsafe)(?: [\w']+){0,3} (?:all the time|every day|every night|at home|to go home|to go to school)\b", sides=_REQ),
+    # violence
+    Rule("b-harm-other", v.VIOLENCE, rf"(?:^|[.,] |\b(?:i|we|you|to|and|or|gonna|wanna|let's|should|then|just|i'll|please) |\b(?:i|we|you) (?:can|could|will|would|might|must) ){_HARM_OTHERS}(?: (?:my|your|his|her|their|the|a|that|this|some|little|big|baby|mean|stupid|[\w]+'s))*? {PERSON}\b"),
+    Rule("b-hide-harm", v.VIOLENCE, rf"\b{_HARM_OTHERS}\b(?: [\w']+){{0,8}} (?:without getting (?:in|into) trouble|(?:when|so|while|without|and) (?:nobody|no one|anyone|anybody|they|he|she|the teacher) (?:is |are |can |will |won't |doesn't |don't )?{_SEE})\b"),
+    Rule("b-hard-strike", v.VIOLENCE, r"\b(?:punch|punching|slap|slapping|smack|smacking|whack|whacking|headbutt\w*)(?: (?:someone|somebody|him|her|them|people))? (?:really |super |so |very )hard\b|\baim (?:[\w']+ )?(?:for|at) (?:the|their|his|her|someone's) (?:nose|face|eyes?|throat|neck|head|stomach|teeth|groin|privates)\b"),
+    Rule("b-make-suffer", v.VIOLENCE, rf"\bmake (?:them|him|her|someone|somebody|(?:my|your|the|a) (?:[\w']+ )?{PERSON}) (?:cry|bleed|suffer|scream|faint|pass out|die|choke)\b"),
+    Rule("b-break-bones", v.VIOLENCE, rf"\b(?:{verbs('break, snap, twist, crush')}) (?:someone's|somebody's|his|her|their|(?:my|your|a|the) [\w]+(?:'s|s)) {BODY}\b"),
+    # weapons
+    Rule("b-weapon-at", v.WEAPONS, rf"\b{_WEAPON}\b(?: [\w']+){{0,6}} (?:at|to (?:hit|hurt|shoot|stab|kill|scare)) {_TARGET}\b", guarded=True),
+    Rule("b-sharpen", v.WEAPONS, r"\bsharpen\w*(?: [\w']+){0,2} (?:knife|knives|sword|blade|axe|razor|spear)\b", guarded=True),
+    # dangerous things to do
+    Rule("b-medicine-excess", v.DANGER, rf"\b{EXCESS}(?: (?:of|the|my|your|[\w]+'s))* {MEDICINE}\b|\b{MEDICINE}\b(?: [\w']+){{0,6}} (?:(?:can|could|should|do|may) (?:i|you|we) (?:take|eat|have|drink|swallow)|tastes? like (?:candy|sweets|juice)|yummy|tasty|like candy|like sweets|(?:the )?whole (?:bottle|box|pack|packet)|all of them)\b", guarded=True),
+    Rule("b-unsupervised", v.DANGER, rf"\b{_CHILD_DOES}(?: [\w']+){{0,6}} {HAZARD}\b(?: [\w']+){{0,8}} {UNSUPERVISED}|\b{UNSUPERVISED}(?: [\w']+){{0,3}} {_CHILD_DOES}(?: [\w']+){{0,4}} {HAZARD}\b", guarded=True),
+    Rule("b-ingest", v.DANGER, rf"\b{INGEST}(?: [\w']+){{0,3}} {CHEMICAL}\b|\b{CHEMICAL}\b(?: [\w']+){{0,6}} (?:to drink|to eat|tastes? like|looks? like (?:candy|sweets|juice)|yummy|tasty|can i (?:eat|drink|taste|lick))\b", guarded=True),
+    Rule("b-electric", v.DANGER, rf"\b{verbs('touch, lick, pull, cut, chew, poke, bite, grab, hold, climb, play with')}(?: [\w']+){{0,3}} {ELECTRIC}\b|\b(?:hair ?dryer|toaster|radio|phone|ipad|charger|heater|anything electric)\w*(?: [\w']+){{0,5}} (?:in|into|near) (?:the |a )?(?:bath|bathtub|water|pool|sink|tub)\b", guarded=True),
+    Rule("b-fire", v.DANGER, rf"\b{verbs('light, start, set, make, play with, strike, flick, use, get')}(?: [\w']+){{0,3}} {_FIRE_THINGS}\b(?! (?:truck|trucks|engine|engines|fighter|fighters|station|drill|alarm|dog|ant|ants|fly|flies|works|place|man|men|hydrant|extinguisher|safety))|\bset(?: [\w']+){{0,3}} on fire\b|\bburn (?:down )?(?:the|my|our) (?:house|room|school|bed|curtains|hair)\b", guarded=True, supervised=True),
+    Rule("b-heights", v.DANGER, rf"\b{verbs('climb, get, go, sit, stand, walk, hang, lean, balance')} (?:up |onto |on |on to |out on |up on |out of |over |on top of |out )(?:the |our |a |my )?(?:[\w']+ )?{HIGH_EDGE}\b(?! (?:game|in minecraft))|\b{verbs('jump, fly, dive, throw')}(?: (?:my|your)self)? (?:off|from|out of|down from) (?:the |our |a |my )?(?:[\w']+ )?{HIGH_DROP}\b|\b(?:umbrella|parachute|cape|wings?|bedsheet)\b(?: [\w']+){{0,6}} (?:jump|jumping|fly off|float down)\b|\bjump\w*(?: [\w']+){{0,6}} (?:with|using) (?:an? |my )?(?:umbrella|parachute|cape|bedsheet)\b|\bclimb\w* (?:up )?(?:on )?(?:the |a |my )?(?:bookshelf|bookshelves|shelves|wardrobe|fridge|cupboards?|dresser)\b", guarded=True, supervised=True),
+    Rule("b-challenge", v.DANGER, r"\b(?:blackout|choking|pass out|tide pod|fire|cinnamon|skull breaker|benadryl|salt and ice|chroming) challenge\b"),
+    Rule("b-drive", v.DANGER, r"\b(?:can i|how do i|let me|i want to|i wanna) (?:drive|driving) (?:the |my |our |[\w]+'s )?(?:car|truck|van)\b", sides=_REQ),
+    # drugs
+    Rule("b-feel-pills", v.DRUGS, rf"\b(?:{MEDICINE}|powder|mushrooms|brownies|gummies)(?: [\w']+){{0,2}} (?:that|which|to|will|to make) (?:make|makes|made|help) (?:you|me|people|them) (?:feel |get )?{_DRUG_EFFECT}\b|\b(?:candy|stuff|drink|smoke)(?: [\w']+){{0,2}} (?:that|which|to|will|to make) (?:make|makes|made) (?:you|me|people|them) (?:feel |get )?(?:high|floaty|dizzy|buzzed|crazy|weird)\b"),
+    Rule("b-sniff", v.DRUGS, rf"\b{_SNIFF}(?: [\w']+){{0,2}} {_SNIFFED}\b", guarded=True),
+    # hate
+    Rule("b-group-mean", v.HATE, rf"\b(?!(?:girls|boys|men|women)\b){GROUP}{GROUP_NOUN} (?:are|is)(?: (?:so|really|very|all|just|always|kind of))* {_BAD_MILD}\b|\bare(?: all)? (?!(?:girls|boys|men|women)\b){GROUP}{GROUP_NOUN}(?: (?:so|really|very|all|just|always))* {_BAD_MILD}\b"),
+    Rule("b-group-bad", v.HATE, rf"\b{GROUP}{GROUP_NOUN} (?:are|is)(?: (?:so|really|very|all|just|always|the|more|most|kind of))* {BAD}\b|\b(?:are|is)(?: all)? {GROUP}{GROUP_NOUN}(?: (?:so|really|very|all|just|always))* {BAD}\b"),
+    Rule("b-group-worse", v.HATE, rf"\b{GROUP}{GROUP_NOUN}(?: (?:are|is))?(?: (?:so|much|way))? {WORSE}(?: than| as)\b"),
+    Rule("b-group-distrust", v.HATE, rf"\b(?:shouldn't|don't|can't|never|not) trust {GROUP}{GROUP_NOUN}|\b{GROUP}{GROUP_NOUN}\b(?: [\w']+){{0,4}} (?:can't|cannot|shouldn't) be trusted|\b(?:hate|don't like|can't stand) (?:all )?{GROUP}{GROUP_NOUN}(?= *(?:[.,]|$| because| cause| they))|\b(?:joke|jokes|something mean|something bad|rude things?) about {GROUP}\b"),
+    # personal details
+    Rule("b-share-details", v.PERSONAL_INFO, rf"\b{verbs('post, upload, send, share')}(?: [\w']+){{0,4}} (?:my|your|our) {_DETAIL}\b|\b{verbs('tell, give')}(?: [\w']+){{0,4}} (?:my|your) {_DETAIL}\b(?: [\w']+){{0,4}} (?:online|on the internet|on the game|in the game|in the chat|to (?:my|your|a|the) (?:new |online )?(?:friends?|people))\b|\b{verbs('tell, give')} (?:my|your|a|the) (?:new |online )?(?:friends?|people|person|guy|boy|girl)(?: [\w']+){{0,4}} (?:my|your) {_DETAIL}\b", guarded=True),
+    Rule("b-named-school", v.PERSONAL_INFO, r"\b(?:i|you|we|he|she|they) (?:go|goes|went) to (?!(?:the|a|my|your|big|new|middle|high|primary|summer|sunday|swim|swimming|dance|music|art|karate|ballet|kindergarten|preschool|nursery|school|bed|sleep|the park)\b)[\w']+(?: [\w']+)? (?:school|elementary|primary|academy|middle|high|kindergarten|preschool)\b"),
+    Rule("b-house-number", v.PERSONAL_INFO, r"\b\d+ (?!(?:hours?|minutes?|miles?|days?|weeks?|km|kilometres?|kilometers?|seconds?|more|long|test|hour|year|years)\b)(?:[\w']+ ){1,2}(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|crescent|terrace|court)\b"),
+    Rule("b-door-code", v.PERSONAL_INFO, r"\b(?:code|pin|combination|passcode)(?: [\w']+){0,3} (?:door|lock|garage|safe|alarm|phone|ipad|tablet|front door)\b"),
+    # scary
+    Rule("b-gore", v.SCARY, rf"\b{GORE}\b|\b(?:i|you|we) (?:get|gets|got|getting|are|were|was|is) eaten\b|\b(?:someone|somebody|a person|people|kids) (?:getting|being) eaten\b|\b(?:ate|eating|eats|eat) (?:his|her|their|someone's|people's|your) (?:brains?|eyes|guts|flesh|face)\b"),
+    Rule("b-creepy", v.SCARY, r"\bcreep(?:y|ier|iest)\b(?! crawl)|\bgives? (?:me|you) nightmares\b|\bso (?:i|you) (?:can't|cannot|won't) sleep\b|\bscariest (?:story|stories|movie|movies|film|video|videos|thing|game|picture)\b|\b(?:really|super|very|too) (?:scary|gross) (?:story|movie|film|video|pictures?)\b"),
+    Rule("b-killer", v.SCARY, r"\b(?:killers?|murderers?|kidnap\w*|abduct\w*|psycho|slasher|pennywise|annabelle|exorcist|krueger|ghostface|the conjuring)\b"),
+    Rule("b-monster-kills", v.SCARY, r"\b(?:ghosts?|monsters?|zombies?|clowns?|witch(?:es)?|vampires?|demons?|werewolf|werewolves)\b(?: [\w']+){0,12} (?:kill\w*|ate|eat\w*|murder\w*|stab\w*|chop\w*|ripp?\w*|bit\w* (?:off|his|her))\b"),
+    # buying
+    Rule("b-sign-up", v.PURCHASE, r"\bsign (?:me|us) up\b|\b(?:premium (?:version|account|plan|pass|membership|subscription|skin|skins)|go premium|get premium|membership|free trial|in app|battle pass|season pass|loot box\w*|reorder)\b", guarded=True),
+    Rule("b-order", v.PURCHASE, r"(?<!\bin )\border(?:ing)? (?:it|that|this|them|one|the same|another)(?: again| for me| now)?\b|\border(?: [\w']+){0,3} (?:from|on|off) (?:amazon|the store|online|the internet|ebay|the app)\b|\border (?:[\w']+ )?again\b", guarded=True),
+    Rule("b-cost", v.PURCHASE, rf"\b{verbs('get, download, unlock, install, grab, want, need')}(?: [\w']+){{0,8}} (?:costs?|for|only|just) (?:only |just )?(?:{MONEY})|\b(?:{MONEY})(?: [\w']+){{0,4}} (?:get|buy|unlock|download)\b", guarded=True),
+    Rule("b-card", v.PURCHASE, r"\b(?:with|on|use|using) (?:my|your|the|his|her|[\w]+'s|[\w]+s) (?:credit |debit |bank |gift )?card\b(?! (?:game|games|trick|tricks))", guarded=True),
+    Rule("b-game-items", v.PURCHASE, rf"\b(?:get|buy|unlock|want|need|more)(?: [\w']+){{0,4}} {GAME_ITEMS} (?:in|for|on) (?:my|the|your) (?:game|app|account|fortnite|roblox|minecraft|ipad|phone)\b", guarded=True),
+    # rude words and insults
+    Rule("b-minced", v.PROFANITY, r"\b(?:the (?:f|s|b|c) word|mother f|motherf\w*|f off|f you|eff you|effing|f ing|f bomb|what the hell|the hell|go to hell|hell no|hell yeah|damn|damnit|dammit|goddamnit|crap|crappy)\b"),
+    Rule("b-insult", v.PROFANITY, rf"\b(?:you're|you are|ur|he's|she's|he is|she is|they're|they are)(?: (?:a|an|such a|so|really|very|big|little|{INSULT_ADJ}))* (?:{INSULT}|{INSULT_ADJ})\b(?! (?:things?|question|game|puzzle|joke|idea|duckling|at))|\b(?:you|your|called me|call me|call him|call her|call them|calls me|calling me|shut up)(?: (?:a|an|such a|so|really|big|little|{INSULT_ADJ}))* {INSULT}\b"),
+)  # fmt: skip
+"""The broad rules, in category order within each group."""
