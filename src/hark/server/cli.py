@@ -20,6 +20,7 @@ import platformdirs
 from ..audio import read_wav
 from ..config import Settings
 from ..errors import ConfigError
+from ..esphome.cli import add_esphome_serve_options
 from .messages import encode
 
 
@@ -28,6 +29,26 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     serve.add_argument("--port", type=int, default=8765, help="TCP port (0: any free port)")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--wyoming",
+        metavar="URI",
+        action="append",
+        default=[],
+        help="also serve Wyoming (Home Assistant) at tcp://HOST:PORT, unix://PATH or stdio:// (repeatable)",
+    )
+    serve.add_argument(
+        "--wyoming-zeroconf",
+        action="store_true",
+        help="announce the Wyoming tcp:// endpoints (_wyoming._tcp) for discovery",
+    )
+    serve.add_argument(
+        "--wyoming-satellite",
+        metavar="URI",
+        action="append",
+        default=[],
+        help="drive a Wyoming satellite (wyoming-satellite) listening at tcp://HOST:PORT (repeatable)",
+    )
+    add_esphome_serve_options(serve)
 
 
 def add_remote_ask_options(ask: argparse.ArgumentParser) -> None:
@@ -78,11 +99,21 @@ def save_token(server: str, token: str) -> Path:
 async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """Listen at once (``/healthz`` alive, ``/readyz`` 503), load the engines, then serve."""
     from ..engines import Engines, load_engines
+    from ..esphome.controller import EsphomeFleet, start_esphome
     from ..household import Household
+    from ..wyoming import WyomingService, check_uri
     from .app import create_app
     from .run import serve
 
+    for uri in args.wyoming:
+        check_uri(uri)  # a bad URI is said before anything starts
+    if args.wyoming_zeroconf and not any(u.startswith("tcp://") for u in args.wyoming):
+        raise ConfigError("--wyoming-zeroconf announces a --wyoming tcp://HOST:PORT endpoint: give one")
+    # with stdio://, stdout carries Wyoming events: Hark's own lines go to stderr
+    out = sys.stderr if any(u.startswith("stdio://") for u in args.wyoming) else sys.stdout
     household = await Household.open(settings)
+    wyoming: WyomingService | None = None
+    esphome: EsphomeFleet | None = None
     try:
         registry = household.paired_devices
         code = None
@@ -93,20 +124,41 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         def started(port: int) -> None:
             shown = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
             host = f"[{shown}]" if ":" in shown else shown
-            print(f"hark: serving on http://{host}:{port}/ (Ctrl-C to stop); loading the engines", flush=True)
+            print(f"hark: serving on http://{host}:{port}/ (Ctrl-C to stop); loading the engines", file=out, flush=True)
             if code is not None:
-                print(f"hark: no device is paired yet; pairing code for the first one: {code.code}", flush=True)
-                print("hark: (enter it on the web page, or: hark ask --server URL --pair CODE)", flush=True)
+                print(
+                    f"hark: no device is paired yet; pairing code for the first one: {code.code}", file=out, flush=True
+                )
+                print("hark: (enter it on the web page, or: hark ask --server URL --pair CODE)", file=out, flush=True)
 
         async def load() -> None:
+            nonlocal wyoming
+            if args.wyoming or args.wyoming_satellite:  # beside the HTTP server, over the same household
+                wyoming = WyomingService(
+                    app.state.hark, args.wyoming, zeroconf=args.wyoming_zeroconf, satellites=args.wyoming_satellite
+                )
+                await wyoming.start()
+                for address in wyoming.addresses():
+                    print(f"hark: Wyoming on {address}", file=out, flush=True)
+            nonlocal esphome
             engines = await load_engines(settings)
             app.state.hark.engines = engines
+            # the ESPHome devices added with hark device add esphome://: Hark connects to each
+            esphome = await start_esphome(
+                household, engines, media_port=args.esphome_media_port, public_host=args.esphome_public_host
+            )
+            for device in esphome.controllers:
+                print(f"hark: driving ESPHome device {device}", file=out, flush=True)
             loads = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in engines.load_seconds.items())
-            print(f"hark: ready (engines loaded: {loads}); data in {settings.data_dir}", flush=True)
+            print(f"hark: ready (engines loaded: {loads}); data in {settings.data_dir}", file=out, flush=True)
 
         await serve(app, args.host, args.port, on_started=started, after_start=load(), log_level=args.log_level)
         print("hark: stopped", file=sys.stderr, flush=True)
     finally:
+        if wyoming is not None:
+            await wyoming.stop()  # its runs finish (bounded) before the household closes
+        if esphome is not None:
+            await esphome.aclose()
         await household.close()
         await app.state.hark.engines.aclose()  # after every run ended: their executors are idle
     return 0

@@ -279,7 +279,9 @@ class HouseholdRow(Base):
     """The smart-home connection's URL (Home Assistant or MQTT); None: the config's (default household) or none."""
     admin_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    transcript_retention_days: Mapped[int | None] = mapped_column(Integer, default=30, server_default="30", nullable=True)
+    transcript_retention_days: Mapped[int | None] = mapped_column(
+        Integer, default=30, server_default="30", nullable=True
+    )
     """Transcripts older than this are deleted (None: kept). Recordings are never kept."""
 
 
