@@ -306,3 +306,20 @@ def test_fake_checks_queries() -> None:
         "invalid daily variable 'rain_sum'",
         "timezone should be auto",
     ]
+
+
+async def test_another_household_gets_its_own_homes_weather_never_the_configs(fake: FakeOpenMeteo) -> None:
+    from hark.brain.person import Person
+    from hark.skills.weather import HOME_NOT_PLACED
+
+    weather = skill(fake.url)
+    registry = SkillRegistry([weather])
+    elsewhere = SkillContext(who=Person(household_id="next-door"))
+    r = await registry.call("weather_get", {}, elsewhere)
+    assert not r.ok and r.speech == HOME_NOT_PLACED and fake.requests == []  # not the config's Paris
+    placed = SkillContext(who=Person(household_id="next-door", location="38.72, -9.14, Lisbon"))
+    r = await registry.call("weather_get", {}, placed)
+    assert r.ok and "in Lisbon" in r.speech
+    assert (fake.requests[-1]["latitude"], fake.requests[-1]["longitude"]) == ("38.72", "-9.14")
+    r = await registry.call("weather_get", {}, CTX)  # the default household: the config's
+    assert "in Paris" in r.speech and fake.requests[-1]["latitude"] == "48.8566"

@@ -47,6 +47,9 @@ class Person:
     """The tools a child may use; None: the kids' defaults."""
     explicit_filter: bool = False
     """Replies screened for explicit words (always in kids mode)."""
+    location: str | None = None
+    """The household's own location ("LAT, LON[, name]": its weather); None: the config's (the
+    default household) or unknown."""
     timezone: str | None = None
     """The household's time zone (IANA name); None: the server's (``brain.timezone``, else the machine's)."""
     identified_by: IdentifiedBy = "none"

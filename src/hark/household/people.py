@@ -214,6 +214,7 @@ def person(household: Household, member: Member | None, *, kids_device: bool = F
         explicit_filter=bool(member and member.explicit_filter) or child or kids_device,
         plan=household.plan,
         timezone=household.timezone,
+        location=household.location,
         identified_by="none" if member is None else "device",
     )
 

@@ -13,12 +13,14 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
 
+from ..brain.person import DEFAULT_HOUSEHOLD
 from ..config import WeatherSettings
 from .arith import spoken_number
 from .base import ServiceUnavailableError, SkillContext, SkillError, SkillResult, Tool, ToolArgumentError
@@ -30,6 +32,19 @@ CURRENT_FIELDS = ("temperature_2m", "weather_code", "wind_speed_10m", "relative_
 DAILY_FIELDS = ("weather_code", "temperature_2m_max", "temperature_2m_min", "precipitation_probability_max")
 UNREACHABLE = "I can't reach the weather service right now."
 NOT_CONFIGURED = "I don't know where you are yet; set weather.latitude and weather.longitude."
+HOME_NOT_PLACED = "I don't know where this home is yet; set its location (latitude, longitude) on the admin page."
+_LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*(?:,\s*(.{1,60}))?$")
+
+
+def home_place(location: str | None) -> tuple[float, float, str] | None:
+    """A household's ``location`` as "LAT, LON[, name]" (e.g. "38.72, -9.14, Lisbon"); None otherwise."""
+    m = _LAT_LON.match(location or "")
+    if m is None:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon, (m.group(3) or "").strip()
 _WINDY = {"kmh": 30.0, "mph": 20.0}
 _WIND_WORDS = {"kmh": "kilometers per hour", "mph": "miles per hour"}
 
@@ -211,6 +226,8 @@ class WeatherSkill:
         self._cache_s = cache_s
         self._monotonic = monotonic
         self._cached: tuple[float, Forecast] | None = None
+        self._homes: dict[tuple[float, float, str], WeatherSkill] = {}
+        """Other households' homes (their own location), each with its own cache."""
 
     @property
     def tools(self) -> tuple[Tool, ...]:
@@ -236,6 +253,26 @@ class WeatherSkill:
     async def call(self, tool: str, arguments: Mapping[str, Any], ctx: SkillContext) -> SkillResult:
         if tool != "weather_get":
             raise ToolArgumentError(f"weather has no tool called {tool!r}")
+        skill = self._for(ctx)
+        if skill is None:  # another household: never the config's home (that is the default household's)
+            return SkillResult(HOME_NOT_PLACED, {"error": "not-configured"}, ok=False)
+        return await skill._answer(arguments)
+
+    def _for(self, ctx: SkillContext) -> WeatherSkill | None:
+        if ctx.household_id == DEFAULT_HOUSEHOLD and not ctx.who.location:
+            return self
+        place = home_place(ctx.who.location)
+        if place is None:
+            return self if ctx.household_id == DEFAULT_HOUSEHOLD else None
+        if place not in self._homes:
+            lat, lon, name = place
+            settings = dataclasses.replace(self.settings, latitude=lat, longitude=lon, location_name=name)
+            self._homes[place] = WeatherSkill(
+                settings, session=self._session, cache_s=self._cache_s, monotonic=self._monotonic
+            )
+        return self._homes[place]
+
+    async def _answer(self, arguments: Mapping[str, Any]) -> SkillResult:
         when = str(arguments.get("when") or "now").strip().lower()
         if not self.configured:
             return SkillResult(NOT_CONFIGURED, {"error": "not-configured"}, ok=False)
