@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from ..nlu.numbers.words import TENS_WORDS, UNIT_WORDS
+
 FILLERS = frozenset({"um", "umm", "uhm", "uh", "uhh", "er", "erm", "hmm", "hm", "mm"})
 WAKE = "hark"
 GREETINGS = frozenset({"hey", "hi", "ok", "okay", "yo", "oh"})
@@ -198,37 +200,10 @@ BUY_AFTER = frozenset({"me", "us", "a", "an", "some", "more", "it", "that", "thi
 WHERE_AFTER = frozenset({"is", "are", "does", "do", "did", "can", "could", "would", "should"})
 WHERE_NOT_BEFORE = frozenset({"to", "i", "you", "we", "should", "can", "will", "gonna", "wanna", "what", "they", "not"})
 
-UNITS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
-TENS = {
-    w: 10 * (i + 2)
-    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-}
+UNITS = {w: v for w, v in UNIT_WORDS.items() if w not in ("oh", "nought")}
+"""Number words below twenty (the recogniser's, without "oh" and "nought": in a child's words those
+are rarely numbers)."""
+TENS = TENS_WORDS
 LONE_WORDS = frozenset({"one"})
 """Number words left alone when not next to another number (``no one``, ``this one``, ``one day``)."""
 DIGIT_RUN = 7

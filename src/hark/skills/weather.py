@@ -45,6 +45,8 @@ def home_place(location: str | None) -> tuple[float, float, str] | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon, (m.group(3) or "").strip()
+
+
 _WINDY = {"kmh": 30.0, "mph": 20.0}
 _WIND_WORDS = {"kmh": "kilometers per hour", "mph": "miles per hour"}
 

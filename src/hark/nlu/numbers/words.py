@@ -17,6 +17,9 @@ _TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
+UNIT_WORDS = _UNITS
+"""Number words below twenty and their values (shared with the kids' spoken forms)."""
+TENS_WORDS = _TENS
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
 _SCALES = {"thousand": 1000, "million": 1_000_000}
 _NEGATIVE = ("minus", "negative")
