@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ..config import Settings
 from ..esphome.cli import COMMANDS as ESPHOME_COMMANDS
 from ..esphome.cli import add_esphome_parser, esphome_device_command
+from ..esphome.store import EsphomeDevices
 from ..store import Database
 from ..store.models import DEFAULT_HOUSEHOLD
 from .devices import Device, DeviceRegistry
@@ -112,6 +113,13 @@ async def _list(registry: DeviceRegistry, args: argparse.Namespace, zone: ZoneIn
     if args.json:
         print(json.dumps([device_json(d) for d in devices], ensure_ascii=False))
         return 0
+    esphome = await EsphomeDevices(registry.db, household_id=registry.household_id).list()
+    if esphome:  # the devices Hark connects to (not paired: they have no token)
+        print_table(
+            ("ESPHOME ID", "NAME", "ROOM", "ADDRESS"),
+            [(d.device_id, d.name, d.room or "-", d.address) for d in esphome],
+        )
+        print()
     if not devices:
         print("no devices paired yet; pair one with: hark device pair --name NAME --room ROOM")
         return 0
