@@ -98,14 +98,14 @@ class WyomingConnection(AsyncEventHandler):
             try:
                 await self.disconnect()
                 await self.outbox.drain(1.0)
+            finally:  # the writer task and the socket end whatever happened above (a cancelled stop too)
                 await self.outbox.aclose()
                 self.writer.close()
-                with contextlib.suppress(Exception):
-                    await self.writer.wait_closed()
-            finally:
                 self.service.connections.discard(self)
                 if task is not None:
                     self.service.tasks.discard(task)
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
 
     async def stop(self) -> None:
         self.closed = True

@@ -396,10 +396,10 @@ class SatelliteClient:
                 await connection.run()
             except (OSError, TimeoutError, ValueError, KeyError) as exc:
                 log.info("satellite %s: %s", self.uri, exc)
-                writer.close()
             finally:
                 self.connected.clear()
                 self.connection = None
+                writer.close()  # also when stopped while still saying hello (the connection closes it too)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff_s)
 
