@@ -18,6 +18,7 @@ import numpy as np
 
 from ..audio.chunk import SAMPLE_RATE, AudioChunk, to_float, to_int16
 from ..audio.convert import resample
+from ..audio.pacing import Playhead
 from ..audio.sinks import AudioSink
 from .media import ReplyStream
 
@@ -48,60 +49,51 @@ class EsphomeSink(AudioSink):
         self.send_audio = send_audio
         self.on_start = on_start
         self.on_end = on_end
-        self.lead_s = lead_s
-        self.clock = clock
+        self.playhead = Playhead(lead_s=lead_s, clock=clock)
         self._stream: ReplyStream | None = None
-        self._started_at: float | None = None
-        self._sent_s = 0.0
 
     @property
     def started_at(self) -> float | None:
         """When the current (or last) reply's first audio was handed on (``clock`` time)."""
-        return self._started_at
-
-    def _played(self) -> float:
-        if self._started_at is None:
-            return 0.0
-        return max(0.0, min(self._sent_s, self.clock() - self._started_at))
+        return self.playhead.started_at
 
     async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
-        self._stream, self._started_at, self._sent_s = None, None, 0.0
+        head = self.playhead
+        self._stream = None
+        head.reset()
         interrupted = True
         try:
             await super().play(chunks)
-            if self._started_at is not None:
-                await asyncio.sleep(max(0.0, self._started_at + self._sent_s - self.clock()))
-                self.position = self._sent_s
+            if head.started_at is not None:
+                await head.until_played()
+                self.position = head.sent_s
             interrupted = False
             return self.position
         except asyncio.CancelledError:
-            self.position = self._played()
+            self.position = head.played()
             raise
         finally:
-            if self._started_at is not None:
+            if head.started_at is not None:
                 if self._stream is not None:
                     self._stream.close()
                 self.on_end(interrupted)
 
     async def _write(self, chunk: AudioChunk) -> None:
+        head = self.playhead
         samples = chunk.samples
         if chunk.rate != SAMPLE_RATE:
             samples = to_int16(resample(to_float(samples), chunk.rate, SAMPLE_RATE))
-        if self._started_at is None:
+        if head.started_at is None:
             self._stream = self.on_start()
-            self._started_at = self.clock()
+            head.start()
         data = np.asarray(samples, dtype="<i2")
         if self._stream is not None:
             self._stream.write(data.tobytes())
         if self.send_audio is None:
-            self._sent_s += len(data) / SAMPLE_RATE
-            self.position = self._played()
+            self.position = head.sent(len(data) / SAMPLE_RATE)
             return
         for i in range(0, len(data), BLOCK_SAMPLES):
-            ahead = self._started_at + self._sent_s - self.clock() - self.lead_s
-            if ahead > 0:
-                await asyncio.sleep(ahead)
+            await head.within_lead()
             block = data[i : i + BLOCK_SAMPLES]
             self.send_audio(block.tobytes())
-            self._sent_s += len(block) / SAMPLE_RATE
-            self.position = self._played()
+            self.position = head.sent(len(block) / SAMPLE_RATE)

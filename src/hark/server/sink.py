@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from ..audio.chunk import AudioChunk
+from ..audio.pacing import Playhead
 from ..audio.sinks import AudioSink
 from .messages import AudioClear, AudioStart, AudioStop
 from .outbox import Outbox
@@ -27,53 +28,43 @@ class WebSocketSink(AudioSink):
 
     def __init__(self, outbox: Outbox, *, lead_s: float = 0.25, clock: Callable[[], float] = time.monotonic) -> None:
         self.outbox = outbox
-        self.lead_s = lead_s
-        self.clock = clock
+        self.playhead = Playhead(lead_s=lead_s, clock=clock)
         self._rate: int | None = None
-        self._started_at: float | None = None
-        self._sent_s = 0.0
         self.reported_played_s: float | None = None
         """What the device says it played (``playback`` messages); informative."""
 
-    def _played(self) -> float:
-        if self._started_at is None:
-            return 0.0
-        return max(0.0, min(self._sent_s, self.clock() - self._started_at))
-
     async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
-        self._rate, self._started_at, self._sent_s = None, None, 0.0
+        head = self.playhead
+        self._rate = None
+        head.reset()
         self.reported_played_s = None
         try:
             await super().play(chunks)
-            if self._started_at is not None:
+            if head.started_at is not None:
                 # the device plays what it was sent ahead: the reply is over when the playhead is
-                await asyncio.sleep(max(0.0, self._started_at + self._sent_s - self.clock()))
-                self.position = self._sent_s
+                await head.until_played()
+                self.position = head.sent_s
                 self.outbox.send(AudioStop(played_s=round(self.position, 3)))
             return self.position
         except asyncio.CancelledError:
-            self.position = self._played()
-            if self._started_at is not None:
+            self.position = head.played()
+            if head.started_at is not None:
                 self.outbox.send(AudioClear(played_s=round(self.position, 3)))
             raise
 
     async def _write(self, chunk: AudioChunk) -> None:
+        head = self.playhead
         if chunk.rate != self._rate:
             if self._rate is not None:  # a new rate mid-reply (a chime, then speech)
-                await asyncio.sleep(max(0.0, self._started_at + self._sent_s - self.clock()))  # type: ignore[operator]
+                await head.until_played()
             self._rate = chunk.rate
             self.outbox.send(AudioStart(rate=chunk.rate))
-        if self._started_at is None:
-            self._started_at = self.clock()
+        head.start()
         block = chunk.rate * FRAME_MS // 1000
         data = chunk.samples.astype("<i2", copy=False)
         for i in range(0, len(data), block):
-            # wait until the device's playhead is within lead_s of what was sent
-            ahead = self._started_at + self._sent_s - self.clock() - self.lead_s
-            if ahead > 0:
-                await asyncio.sleep(ahead)
+            await head.within_lead()
             piece = data[i : i + block]
             await self.outbox.room(piece.nbytes)
             self.outbox.send_audio(piece.tobytes())
-            self._sent_s += len(piece) / chunk.rate
-            self.position = self._played()
+            self.position = head.sent(len(piece) / chunk.rate)

@@ -18,6 +18,7 @@ from wyoming.audio import AudioChunk as WyChunk
 from wyoming.audio import AudioStart, AudioStop
 
 from ..audio.chunk import AudioChunk
+from ..audio.pacing import Playhead
 from ..audio.sinks import AudioSink
 from .audio import SAMPLES_PER_CHUNK
 from .outbox import Outbox
@@ -28,50 +29,42 @@ class WyomingSink(AudioSink):
 
     def __init__(self, outbox: Outbox, *, lead_s: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
         self.outbox = outbox
-        self.lead_s = lead_s
-        self.clock = clock
+        self.playhead = Playhead(lead_s=lead_s, clock=clock)
         self._rate: int | None = None
-        self._started_at: float | None = None
-        self._sent_s = 0.0
-
-    def _played(self) -> float:
-        if self._started_at is None:
-            return 0.0
-        return max(0.0, min(self._sent_s, self.clock() - self._started_at))
 
     async def _until_played(self) -> None:
-        if self._started_at is not None and not self.outbox.failed.is_set():
-            await asyncio.sleep(max(0.0, self._started_at + self._sent_s - self.clock()))
+        if not self.outbox.failed.is_set():  # nobody listens any more: no waiting
+            await self.playhead.until_played()
 
     async def play(self, chunks: AsyncIterator[AudioChunk]) -> float:
-        self._rate, self._started_at, self._sent_s = None, None, 0.0
+        head = self.playhead
+        self._rate = None
+        head.reset()
         try:
             await super().play(chunks)
             await self._until_played()
-            self.position = self._sent_s
+            self.position = head.sent_s
             return self.position
         except asyncio.CancelledError:
-            self.position = self._played()
+            self.position = head.played()
             raise
         finally:
             if self._rate is not None:
-                self.outbox.send(AudioStop(timestamp=int(self._sent_s * 1000)).event())
+                self.outbox.send(AudioStop(timestamp=int(head.sent_s * 1000)).event())
 
     async def _write(self, chunk: AudioChunk) -> None:
+        head = self.playhead
         if chunk.rate != self._rate:
             if self._rate is not None:
                 await self._until_played()
-                self.outbox.send(AudioStop(timestamp=int(self._sent_s * 1000)).event())
+                self.outbox.send(AudioStop(timestamp=int(head.sent_s * 1000)).event())
             self._rate = chunk.rate
             await self.outbox.put(AudioStart(rate=chunk.rate, width=2, channels=1, timestamp=0).event())
-        if self._started_at is None:
-            self._started_at = self.clock()
+        head.start()
         data = np.ascontiguousarray(chunk.samples, dtype="<i2")
         for i in range(0, len(data), SAMPLES_PER_CHUNK):
-            ahead = self._started_at + self._sent_s - self.clock() - self.lead_s
-            if ahead > 0 and not self.outbox.failed.is_set():  # nobody listens any more: no pacing
-                await asyncio.sleep(ahead)
+            if not self.outbox.failed.is_set():  # nobody listens any more: no pacing
+                await head.within_lead()
             piece = data[i : i + SAMPLES_PER_CHUNK]
             await self.outbox.put(WyChunk(rate=chunk.rate, width=2, channels=1, audio=piece.tobytes()).event())
-            self._sent_s += len(piece) / chunk.rate
-            self.position = self._played()
+            self.position = head.sent(len(piece) / chunk.rate)
