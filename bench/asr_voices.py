@@ -23,7 +23,9 @@ sentence as written, *right action* to the same tool with the same arguments.
 Each configuration (``--configs``, see :data:`CONFIGS`) is a way of running the
 recogniser, all on the same audio: the short encoder window (Hark's default), Whisper's
 usual 30 s window, a biasing prompt, hotwords, the closed-vocabulary command pass of
-:mod:`hark.engines.stt_commands`. Decode time is the wall time of one ``transcribe`` call
+:mod:`hark.engines.stt_commands`, the phrase pass of :mod:`hark.engines.stt_phrase` (near-sound
+command sentences scored on the audio; its rows carry the best command and both scores, so
+another margin can be tried on them offline). Decode time is the wall time of one ``transcribe`` call
 (ms per utterance, 2 threads), on whatever else the machine is running: compare configurations
 from the same run.
 
@@ -31,6 +33,8 @@ from the same run.
     .venv/bin/python -m bench.asr_voices --configs base,window30,prompt,hotwords,commands,prompt+commands \
         --every 2 --no-clean                                   # 211 items x 6, ~7 min
     .venv/bin/python -m bench.asr_voices --configs base,prompt --quick
+    .venv/bin/python -m bench.asr_voices --configs base,phrases --clean-all \
+        --out bench/results/asr_voices_phrases.json            # 756 items x 2, ~6 min
 
 Writes ``bench/results/asr_voices.json`` (per item: voice, family, condition, reference,
 transcript, errors, skill, decode ms; per configuration and family: the summaries) with the
@@ -190,6 +194,8 @@ class Config:
     engine: dict[str, Any]
     commands: bool = False
     """Use the closed-vocabulary command pass (:class:`hark.engines.stt_commands.CommandRescorer`)."""
+    phrases: float | None = None
+    """Use the phrase pass (:mod:`hark.engines.stt_phrase`) with this margin (nats)."""
 
 
 SENTENCE_PROMPT = (
@@ -222,6 +228,11 @@ def _configs() -> dict[str, Config]:
             {"prompt": prompt},
             commands=True,
         ),
+        Config("phrases", "phrase pass: near-sound command sentences scored on the audio (margin 3)", {}, phrases=3.0),
+        Config("phrases1", "phrase pass, margin 1", {}, phrases=1.0),
+        Config(
+            "commands+phrases", "n-best command pass, then the phrase pass (margin 3)", {}, commands=True, phrases=3.0
+        ),
     ]
     return {c.name: c for c in configs}
 
@@ -235,13 +246,32 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
 
         kwargs["commands"] = CommandRescorer(reader.is_command)
     stt = WhisperStt(model_dir, threads=threads, **kwargs)
+    if config.phrases is not None:
+        stt._phrases_settings = (True, config.phrases)
+        stt.set_vocabulary(HOME_AREAS, [name for name, _, _ in HOME_ENTITIES])
+        stt.set_command_filter(reader.is_command)
+        stt.commands = kwargs.get("commands")
+        transcribe = stt.transcribe
+
+        def with_phrase(audio: np.ndarray) -> str:
+            text = transcribe(audio)
+            PHRASE_LOG[config.name] = stt.last_phrase
+            return text
+
+        return with_phrase
     return stt.transcribe
+
+
+PHRASE_LOG: dict[str, Any] = {}
+"""The phrase pass's last choice per configuration, for the rows."""
 
 
 # -- running ----------------------------------------------------------------------------------------
 
 
-def run_item(transcribe: Callable[[np.ndarray], str], item: Item, reader: Reader) -> dict[str, Any]:
+def run_item(
+    transcribe: Callable[[np.ndarray], str], item: Item, reader: Reader, config_name: str = ""
+) -> dict[str, Any]:
     audio = to_float(item.samples)
     t0 = time.perf_counter()
     heard = transcribe(audio)
@@ -257,6 +287,15 @@ def run_item(transcribe: Callable[[np.ndarray], str], item: Item, reader: Reader
         "decode_ms": round(ms, 1),
         "audio_s": round(len(item.samples) / SAMPLE_RATE, 2),
     }
+    if config_name in PHRASE_LOG:
+        choice = PHRASE_LOG.pop(config_name)
+        if choice is not None:
+            row["phrase"] = {
+                "chosen": choice.text if choice.replaced else None,
+                "best": choice.best,
+                "score": round(choice.score, 2),
+                "transcript_score": round(choice.transcript_score, 2),
+            }
     if item.text:
         errors, words = word_errors(item.text, heard)
         row["errors"], row["words"] = errors, words
@@ -286,7 +325,7 @@ def run_configs(
         for k, config in enumerate(configs):
             if item.condition == "clean" and k > 0 and not clean_all:
                 continue
-            rows[config.name].append(run_item(engines[config.name], item, reader))
+            rows[config.name].append(run_item(engines[config.name], item, reader, config.name))
         if n % 50 == 0:
             print(f"  {n}/{len(items)} items", file=sys.stderr, flush=True)
     return rows
@@ -354,6 +393,12 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
     commands = pick(kind="command")
     out["decode_ms_commands"] = summary([r["decode_ms"] for r in commands])
+    out["decode_ms_open"] = summary([r["decode_ms"] for r in opens])
+    phrased = [r for r in rows if "phrase" in r]
+    out["phrase_pass"] = {
+        "ran_acoustic_check": len(phrased),
+        "replaced": sum(r["phrase"]["chosen"] is not None for r in phrased),
+    }
     out["decode_ms_all"] = summary([r["decode_ms"] for r in rows])
     return out
 
@@ -383,8 +428,10 @@ def print_summary(name: str, what: str, s: dict[str, Any]) -> None:
     for key, v in s.get("real", {}).items():
         print(f"real {key:<22} n={v['n']:<3} WER {v['wer']} %")
     print(f"false commands: {s['false_commands']}")
-    d = s["decode_ms_commands"]
-    print(f"decode ms (commands): median {d['median']}, p95 {d['p95']}, mean {d['mean']}")
+    for kind in ("commands", "open"):
+        d = s[f"decode_ms_{kind}"]
+        print(f"decode ms ({kind}): median {d['median']}, p95 {d['p95']}, mean {d['mean']}")
+    print(f"phrase pass: {s['phrase_pass']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -446,12 +493,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for name, s in results.items():
         o = s.get("outside_10dB", {})
-        d = s["decode_ms_commands"]
+        d, do = s["decode_ms_commands"], s["decode_ms_open"]
         real = s.get("real", {}).get("all_clean", s.get("real", {}).get("all_10dB", {}))
         print(
             f"{name:<16} WER {o.get('wer')!s:>5} %  skill {o.get('right_skill')!s:>5} %  "
             f"false {s['false_commands']['open_questions']:>7} {s['false_commands']['noise_only']:>6}  "
-            f"decode {d['median']} / {d['p95']} ms  real WER {real.get('wer')}"
+            f"decode {d['median']} / {d['p95']} ms (open {do['median']} / {do['p95']})  real WER {real.get('wer')}"
         )
     info["asr"] = {
         "voices": {v: VOICES[v][0] for v in VOICES if VOICES[v][0] in families},

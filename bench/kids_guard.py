@@ -12,7 +12,11 @@ clause cut at ``tts.first_clause_chars``), exactly as ``respond`` feeds it. Repo
   stream into the same segmenter): the difference is what kids mode adds to the first audio;
 * the guard's own time per piece.
 
-    .venv/bin/python -m bench.kids_guard [--tokens-per-s 30] [--quick]
+The guard's :class:`~hark.kids.SafetyCheck` is what ships (``--layers shipped``: word lists,
+the learned layer of :mod:`hark.kids.learned`, the offensive-language classifier) or what shipped
+before the learned layer (``--layers before``: words and the classifier).
+
+    .venv/bin/python -m bench.kids_guard [--tokens-per-s 30] [--quick] [--layers shipped|before]
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from hark.brain.base import BrainRequest, ReplyPart, TextDelta
 from hark.brain.conversation import Conversation
 from hark.brain.person import Person
 from hark.household.kidsmode import KidsGuard
-from hark.kids import SafetyCheck, load_profanity_model
+from hark.kids import SafetyCheck, load_learned_layer, load_profanity_model
 from hark.pipeline.segmenter import Segmenter
 
 CORPUS = Path(__file__).parent / "kids_corpus"
 RESULTS = Path(__file__).parent / "results" / "kids_guard.json"
+RESULTS_BEFORE = Path(__file__).parent / "results" / "kids_guard_before_learned.json"
 CHILD = Person(member_id="kid", name="Leo", child=True, age=8, kids_mode=True)
 
 
@@ -86,7 +91,8 @@ async def first_clause_s(parts: AsyncIterator[ReplyPart], first_clause_chars: in
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
-    safety = SafetyCheck(await asyncio.to_thread(load_profanity_model))
+    learned = await asyncio.to_thread(load_learned_layer) if args.layers == "shipped" else None
+    safety = SafetyCheck(await asyncio.to_thread(load_profanity_model), learned=learned)
     names = ("replies.tsv", "replies_holdout.tsv", "replies_fresh.tsv", "replies_final.tsv")
     rows = replies(names)
     if args.quick:
@@ -121,6 +127,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             blocked_unsafe += was_blocked
     report: dict[str, object] = {
         "machine": announce_machine(),
+        "layers": args.layers,
+        "learned": learned.describe() if learned is not None else None,
         "tokens_per_s": args.tokens_per_s,
         "first_clause_chars": args.first_clause_chars,
         "unsafe": unsafe,
@@ -145,8 +153,9 @@ def main() -> None:
     parser.add_argument("--first-clause-chars", type=int, default=20, help="tts.first_clause_chars")
     parser.add_argument("--quick", action="store_true", help="about 40 replies")
     parser.add_argument("--verbose", action="store_true", help="print each harmless reply that was blocked")
+    parser.add_argument("--layers", choices=("shipped", "before"), default="shipped", help="the guard's layers")
     args = parser.parse_args()
-    write_json(RESULTS, asyncio.run(run(args)))
+    write_json(RESULTS if args.layers == "shipped" else RESULTS_BEFORE, asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

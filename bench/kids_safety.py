@@ -1,6 +1,6 @@
 """Kids-mode safety: what each layer blocks and lets through on a labelled corpus, and what it costs.
 
-    .venv/bin/python -m bench.kids_safety [--threshold 0.9] [--repeat 20] [--out bench/results/kids_safety.json]
+    .venv/bin/python -m bench.kids_safety [--threshold 0.9] [--repeat 3] [--out bench/results/kids_safety.json]
 
 What is measured
 ----------------
@@ -12,14 +12,18 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Four corpora, each reported on its own (:data:`CORPORA`):
+Five corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
 * ``fresh`` (``*_fresh.tsv``): written in ASR form (no punctuation, homophones, "hey hark") before
   the broad rules existed; its first run on the old rules is recorded, then it was tuned on;
-* ``final`` (``*_final.tsv``): written after the broad rules, never tuned on and not asserted by the
-  tests: its figure is the honest estimate for new phrasings.
+* ``final`` (``*_final.tsv``): written after the broad rules, never tuned on by the rules and not
+  asserted by the tests (the learned head trained on it);
+* ``final2`` (``*_final2.tsv``, 280 requests, 145 replies): written blind (its writer saw neither
+  the rules, the corpora nor the learned layer), run once on the shipped layer: the honest estimate
+  for new phrasings (:data:`FIRST_RUNS`). The shipped head is not trained on it (``bench/kids_train.py``
+  keeps it out), so its figures here stay blind.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -27,8 +31,14 @@ The first runs (each held-out set before the rules saw it) are in :data:`FIRST_R
 Layers, on every set:
 
 * ``words``: :class:`hark.kids.SafetyCheck` with no classifier (word lists + phrase rules);
+* ``learned``: the learned layer alone (:mod:`hark.kids.learned`: sentence embeddings and the
+  shipped head, ``bench/kids_train.py``) at its shipped thresholds. Its head was trained on the
+  first four sets, so on them it is optimistic: the honest figure is ``bench/kids_train.py``'s
+  cross-validation (each file scored by a head trained on the other three);
+* ``words+learned``: both;
 * ``classifier@T``: the offline ``alt-profanity-check`` model alone, refusing at probability >= T;
-* ``combined@T``: both (what ships, at :data:`hark.kids.DEFAULT_THRESHOLD`).
+* ``combined@T``: words and the classifier (what shipped before the learned layer);
+* ``shipped``: words, learned and the classifier at :data:`hark.kids.DEFAULT_THRESHOLD` (what ships).
 
 For each: blocked (recall) on the unsafe texts, false blocks on the safe ones and on the tricky
 safe ones, precision. Replies are also run clause by clause as the pipeline's
@@ -54,6 +64,7 @@ from typing import Any
 from bench.metrics import announce_machine, summary, write_json
 from hark.kids import DEFAULT_THRESHOLD, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
 from hark.kids.classifier import LinearTextModel
+from hark.kids.learned import LearnedLayer, load_learned_layer
 from hark.pipeline.segmenter import Segmenter
 
 CORPUS = Path(__file__).parent / "kids_corpus"
@@ -65,6 +76,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "holdout": ("requests_holdout.tsv", "replies_holdout.tsv"),
     "fresh": ("requests_fresh.tsv", "replies_fresh.tsv"),
     "final": ("requests_final.tsv", "replies_final.tsv"),
+    "final2": ("requests_final2.tsv", "replies_final2.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -91,6 +103,15 @@ FIRST_RUNS: dict[str, Any] = {
     },
     "final_on_v2_shipped": {"requests": ("23/36", "0/36"), "replies": ("12/22", "0/22")},
     "final_on_v1_shipped_for_comparison": {"requests": ("16/36", "0/36"), "replies": ("10/22", "1/22")},
+    # final2: written blind (its writer saw neither the rules, the corpora nor the learned layer), run
+    # once on the shipped v3 layer (rules + learned head trained on dev/holdout/fresh/final + classifier);
+    # kept out of the head's training since (a head trained with it stopped unsafe replies later)
+    "final2_blind_on_v3_shipped": {
+        "requests": ("113/138", "4/142"),
+        "replies": ("57/77", "3/68"),
+        "replies_streamed": ("58/77", "4/68"),
+    },
+    "final2_blind_on_v2_for_comparison": {"requests": ("82/138", "2/142"), "replies": ("46/77", "2/68")},
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""
 
@@ -166,10 +187,23 @@ def timed(fn: Callable[[str], object], texts: Sequence[str], repeat: int) -> lis
     return [statistics.median(x) for x in per_text]
 
 
-def layer_rows(items: Sequence[Item], check: Callable[[str], Verdict], model: LinearTextModel) -> dict[str, Any]:
+def layer_rows(
+    items: Sequence[Item],
+    check: Callable[[str], Verdict],
+    model: LinearTextModel,
+    learned: LearnedLayer,
+    side: str,
+    shipped: Callable[[str], Verdict],
+) -> dict[str, Any]:
     words = [not check(it.text).ok for it in items]
     probs = [model.probability(it.text) for it in items]
-    out: dict[str, Any] = {"words": score(items, words)}
+    by_head = [learned.score(it.text, side=side).blocked for it in items]
+    out: dict[str, Any] = {
+        "words": score(items, words),
+        "learned": score(items, by_head),
+        "words+learned": score(items, [a or b for a, b in zip(words, by_head, strict=True)]),
+        "shipped": score(items, [not shipped(it.text).ok for it in items]),
+    }
     for t in THRESHOLDS:
         cls = [p >= t for p in probs]
         out[f"classifier@{t}"] = score(items, cls)
@@ -207,7 +241,7 @@ def print_table(title: str, rows: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     machine = announce_machine()
@@ -216,11 +250,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_profanity_model()
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
+    learned = load_learned_layer()
+    learned_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
     words_only = SafetyCheck(None)
     build_s = time.perf_counter() - t0
-    check = SafetyCheck(model, threshold=args.threshold)
-    chosen = f"combined@{args.threshold}"
-    print(f"classifier loaded in {load_s:.2f} s (sklearn import + weights), rules built in {build_s * 1000:.1f} ms")
+    check = SafetyCheck(model, learned=learned, threshold=args.threshold)
+    chosen = f"words+learned+classifier@{args.threshold}"
+    print(
+        f"classifier loaded in {load_s:.2f} s (sklearn import + weights), learned layer in {learned_s:.2f} s "
+        f"({learned.describe()}), rules built in {build_s * 1000:.1f} ms"
+    )
 
     layers: dict[str, Any] = {}
     shipped: dict[str, Any] = {}
@@ -230,13 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         requests, replies = load(requests_file), load(replies_file)
         all_requests += requests
         all_replies += replies
-        for side, items, words_fn in (
-            ("requests", requests, words_only.check_request),
-            ("replies", replies, words_only.check_reply),
+        for side, items, words_fn, head, shipped_fn in (
+            ("requests", requests, words_only.check_request, "request", check.check_request),
+            ("replies", replies, words_only.check_reply, "reply", check.check_reply),
         ):
-            rows = layer_rows(items, words_fn, model)
+            rows = layer_rows(items, words_fn, model, learned, head, shipped_fn)
             layers[f"{corpus}/{side}"] = rows
-            shown = {k: v for k, v in rows.items() if k == "words" or k.endswith(("@0.9", "@0.95", "@0.97"))}
+            shown = {k: v for k, v in rows.items() if "@" not in k or k.endswith(("@0.9", "@0.97"))}
             print_table(f"{corpus}/{side} ({len(items)} texts)", shown)
         shipped[corpus] = shipped_scores(check, requests, replies)
 
@@ -259,12 +299,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     first_clauses = [clauses(t)[0] for t in reply_texts]
     from profanity_check import predict_prob
 
+    # the learned layer caches embeddings per text: time it without the cache (every text is new)
+    uncached = LearnedLayer(learned.embedder, learned.heads["request"], learned.heads["reply"], cache_size=0)
+    check = SafetyCheck(model, learned=uncached, threshold=args.threshold)
     timing = {
         "added_per_request_us": summary(timed(check.check_request, request_texts, args.repeat)),
         "added_per_reply_clause_us": summary(timed(check.check_reply_clause, clause_texts, args.repeat)),
         "added_per_whole_reply_us": summary(timed(check.check_reply, reply_texts, args.repeat)),
         "added_before_first_clause_us": summary(timed(check.check_reply_clause, first_clauses, args.repeat)),
         "words_only_request_us": summary(timed(words_only.check_request, request_texts, args.repeat)),
+        "learned_request_us": summary(timed(lambda t: uncached.score(t, side="request"), request_texts, args.repeat)),
         "classifier_pure_python_us": summary(timed(model.probability, request_texts, args.repeat)),
         "classifier_predict_prob_us": summary(
             timed(lambda t: predict_prob([t]), request_texts[:60], max(1, args.repeat // 4))
@@ -286,7 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "false blocks on any safe set and still catches abuse the lists do not name "
             "('everyone thinks you suck' 0.993, 'go die in a hole' 0.981): a second net, not the main layer."
         ),
-        "build": {"classifier_load_s": round(load_s, 3), "rules_build_ms": round(build_s * 1000, 2)},
+        "learned": learned.describe(),
+        "build": {
+            "classifier_load_s": round(load_s, 3),
+            "learned_load_s": round(learned_s, 3),
+            "rules_build_ms": round(build_s * 1000, 2),
+        },
         "layers": layers,
         "shipped": shipped,
         "first_runs": FIRST_RUNS,

@@ -261,13 +261,19 @@ class _RecordingStt:
         self.vocabulary = (list(areas), list(devices))
 
 
-@pytest.mark.parametrize("commands", [True, False])
-async def test_the_household_gives_the_recogniser_its_command_grammar(settings: Any, tmp_path: Path, commands: bool) -> None:
+@pytest.mark.parametrize(("commands", "phrases"), [(True, False), (False, True), (False, False)])
+async def test_the_household_gives_the_recogniser_its_command_grammar(
+    settings: Any, tmp_path: Path, commands: bool, phrases: bool
+) -> None:
+    """Either closed-vocabulary pass (the n-best one, the phrase one) gets the classic grammar;
+    with both off the recogniser is given none."""
     import dataclasses
 
     from hark.household import Household
 
-    s = dataclasses.replace(settings, data_dir=tmp_path).replace(llm={"backend": "off"}, stt={"commands": commands})
+    s = dataclasses.replace(settings, data_dir=tmp_path).replace(
+        llm={"backend": "off"}, stt={"commands": commands, "phrases": phrases}
+    )
     household = await Household.open(s)
     try:
         assert household.reads_as_command("set a timer for five minutes")
@@ -275,9 +281,9 @@ async def test_the_household_gives_the_recogniser_its_command_grammar(settings: 
         assert not household.reads_as_command("why is the sky blue")
         stt = _RecordingStt()
         household.tune_stt(stt)
-        assert (stt.filter is not None) == commands
+        assert (stt.filter is not None) == (commands or phrases)
         assert stt.vocabulary is None  # no smart home: no names to add
-        if commands:
+        if commands or phrases:
             assert stt.filter("stop") and not stt.filter("tell me a story")
     finally:
         await household.close()

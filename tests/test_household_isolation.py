@@ -8,6 +8,7 @@ members and devices stay where they belong.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,14 @@ async def test_a_devices_requests_reach_only_its_own_households_lists_and_timers
 async def test_memory_facts_are_the_households_own(two) -> None:  # type: ignore[no-untyped-def]
     running, a, b = two
     skill = MemorySkill(Memory(running.ctx.household.db))
-    await skill.call("memory_remember", {"text": "my sister is called Ana"}, SkillContext(who=Person(household_id=a.id)))
+    await skill.call(
+        "memory_remember", {"text": "my sister is called Ana"}, SkillContext(who=Person(household_id=a.id))
+    )
     theirs = await skill.call("memory_list", {}, SkillContext(who=Person(household_id=b.id)))
     assert "Ana" not in theirs.speech
-    forgot = await skill.call("memory_forget", {"query": "my sister is called Ana"}, SkillContext(who=Person(household_id=b.id)))
+    forgot = await skill.call(
+        "memory_forget", {"query": "my sister is called Ana"}, SkillContext(who=Person(household_id=b.id))
+    )
     assert not forgot.ok
     ours = await skill.call("memory_list", {}, SkillContext(who=Person(household_id=a.id)))
     assert "Ana" in ours.speech
@@ -126,6 +131,21 @@ async def test_an_admin_token_sees_and_changes_only_its_household(two) -> None: 
     status, body = await admin(running, a.admin, "GET", f"/members/{ana}")
     assert status == 200 and body["member"]["age"] is None
     assert await running.ctx.household.paired_devices.authenticate(a.token) is not None  # not revoked
+
+    # a household connects its own Home Assistant: the URL is shown, the token never is, and the
+    # other household's settings are untouched
+    status, body = await admin(
+        running, b.admin, "PATCH", "/household", {"smart_home": "http://ha.b.lan:8123", "smart_home_token": "b-secret"}
+    )
+    assert status == 200 and body["household"]["smart_home"] == "http://ha.b.lan:8123"
+    assert "b-secret" not in json.dumps(body)
+    status, body = await admin(running, b.admin, "PATCH", "/household", {"smart_home": "ha.b.lan"})
+    assert status == 400 and "http" in body["message"]
+    people = running.ctx.household.people
+    assert await people.smart_home_connection(b.id) == ("http://ha.b.lan:8123", "b-secret")
+    assert await people.smart_home_connection(a.id) is None
+    status, body = await admin(running, a.admin, "GET", "/household")
+    assert body["household"]["smart_home"] is None and "b-secret" not in json.dumps(body)
 
     # no token, a device token, the other household's token in place of one's own
     assert (await admin(running, "", "GET", "/household"))[0] == 401

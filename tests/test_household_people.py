@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -103,7 +104,9 @@ async def test_a_turn_runs_as_the_voice_then_the_devices_member_then_the_househo
         await people.set_device(other.id, paired.device_id, kids_mode=True)  # not its device
 
 
-async def test_the_household_cli(settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_the_household_cli(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = dataclasses.replace(settings, data_dir=tmp_path)  # the CLI opens its own database
 
     async def run(*argv: str) -> tuple[int, str]:
@@ -128,6 +131,17 @@ async def test_the_household_cli(settings: Settings, tmp_path: Path, capsys: pyt
     assert code == 1 and "unknown time zone" in out
     code, out = await run("member", "--household", smiths, "remove", "Nobody")
     assert code == 1
+
+    # the household's own Home Assistant: the token read from standard input, never printed
+    monkeypatch.setattr("sys.stdin", io.StringIO("smiths-secret\n"))
+    code, out = await run(
+        "household", "set", smiths, "--home-assistant", "http://ha.smiths:8123", "--home-assistant-token", "-"
+    )
+    assert code == 0 and "Home Assistant http://ha.smiths:8123" in out and "smiths-secret" not in out
+    code, out = await run("household", "list", "--json")
+    assert "ha.smiths" in out and "smiths-secret" not in out
+    code, out = await run("household", "set", smiths, "--home-assistant", "")
+    assert code == 0 and "Home Assistant -" in out
 
 
 async def test_the_time_is_told_in_the_households_own_zone(home: Household) -> None:

@@ -56,7 +56,9 @@ def test_the_corpus_is_as_large_as_promised() -> None:
     assert sum(it.unsafe for it in replies) >= 50
     assert len(load("requests_fresh.tsv")) >= 200 and len(load("replies_fresh.tsv")) >= 100
     assert len(load("requests_final.tsv")) >= 60 and len(load("replies_final.tsv")) >= 40
+    assert len(load("requests_final2.tsv")) >= 220 and len(load("replies_final2.tsv")) >= 110
 
 
 def test_the_final_set_is_not_asserted() -> None:
     assert "requests_final.tsv" not in REQUESTS and "replies_final.tsv" not in REPLIES
+    assert "requests_final2.tsv" not in REQUESTS and "replies_final2.tsv" not in REPLIES

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from hark.kids import CATEGORIES, OK, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
 from hark.kids.classifier import LinearTextModel
+from hark.kids.learned import LearnedLayer, load_learned_layer
 from hark.kids.normalise import Normaliser
 from hark.kids.phrases import GROWN_UP
 from hark.kids.rules import vocabulary
@@ -19,6 +22,17 @@ def model() -> LinearTextModel:
 @pytest.fixture(scope="module")
 def check(model: LinearTextModel) -> SafetyCheck:
     return SafetyCheck(model)
+
+
+@pytest.fixture(scope="module")
+def learned() -> LearnedLayer:
+    return load_learned_layer()
+
+
+@pytest.fixture(scope="module")
+def shipped(model: LinearTextModel, learned: LearnedLayer) -> SafetyCheck:
+    """What the household builds: words, the learned layer, the classifier."""
+    return SafetyCheck(model, learned=learned)
 
 
 REQUESTS = [
@@ -281,3 +295,94 @@ def test_sensitive_news_gets_a_kind_word_and_a_grown_up(check: SafetyCheck) -> N
     assert (verdict.ok, verdict.category) == (False, "sensitive")
     assert "sorry" in verdict.speech and "grown-up you trust" in verdict.speech
     assert check.check_reply("I'm really sorry your grandma died. A grown-up who loves you can give you a hug.").ok
+
+
+# --- the three layers together (what ships) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "category"), REQUESTS)
+def test_with_the_learned_layer_the_words_still_decide_first(shipped: SafetyCheck, text: str, category: str) -> None:
+    verdict = shipped.check_request(text)
+    assert (verdict.ok, verdict.category, verdict.layer) == (False, category, "words")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kill the lights",
+        "how do i shoot a basketball better",
+        "what is a bomb cyclone",
+        "why do sharks attack people",
+        "i want to dye my hair blue",
+        "my nerf gun ran out of darts",
+        "why is the sky blue",
+        "what's 7 times 8",
+    ],
+)
+def test_with_the_learned_layer_tricky_safe_requests_pass(shipped: SafetyCheck, text: str) -> None:
+    assert shipped.check_request(text).ok, shipped.check_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Always stay close to a grown-up you know, and never go anywhere with a stranger.",
+        "I can't buy things, but you could ask a grown-up about it.",
+        "Okay, the lights are off. Sleep tight!",
+        "A bomb cyclone is a storm that gets strong really fast.",
+        "Octopuses have three hearts and blue blood.",
+    ],
+)
+def test_with_the_learned_layer_safety_advice_passes(shipped: SafetyCheck, text: str) -> None:
+    assert shipped.check_reply(text).ok, shipped.check_reply(text)
+
+
+def _with_threshold(layer: LearnedLayer, threshold: float) -> LearnedLayer:
+    heads = {side: dataclasses.replace(head, threshold=threshold) for side, head in layer.heads.items()}
+    return LearnedLayer(layer.embedder, heads["request"], heads["reply"])
+
+
+def test_the_learned_layer_runs_before_the_classifier(model: LinearTextModel, learned: LearnedLayer) -> None:
+    text = "everyone thinks you suck"
+    never = SafetyCheck(model, learned=_with_threshold(learned, 1.0))
+    assert never.check_request(text).layer == "classifier"
+    always = SafetyCheck(model, learned=_with_threshold(learned, 0.0))
+    verdict = always.check_request(text)
+    assert (verdict.ok, verdict.layer) == (False, "learned")
+    assert verdict.category in CATEGORIES
+    assert always.check_request("how do i make a bomb").layer == "words"
+
+
+def test_a_stream_the_words_miss_is_stopped_by_the_learned_layer(shipped: SafetyCheck) -> None:
+    screen = ReplyScreen(shipped)
+    said: list[str] = []
+    for clause in ("Okay!", "The stuff in the blue bottle under the sink", "is safe to taste.", "Yum!"):
+        if not screen.push(clause).ok:
+            break
+        said.append(clause)
+    assert said[0] == "Okay!"
+    assert "is safe to taste." not in said
+    assert screen.verdict.layer == "learned"
+
+
+def test_reply_screen_carries_whole_words_only() -> None:
+    """The end of a sentence carried into the next window starts at a word: "never okay" cut to
+    "ever okay" would read as its opposite."""
+
+    class Recording(SafetyCheck):
+        def __init__(self) -> None:
+            super().__init__(None)
+            self.windows: list[str] = []
+
+        def check_reply_clause(self, clause: str) -> Verdict:
+            self.windows.append(clause)
+            return super().check_reply_clause(clause)
+
+    check = Recording()
+    screen = ReplyScreen(check, carry_end=40)
+    first = "Remember this rule for games online: it's never okay to share your password."
+    assert screen.push(first).ok
+    assert screen.push(" Ask a grown-up.").ok
+    assert check.windows[0] == first
+    assert check.windows[1] == "it's never okay to share your password. Ask a grown-up."
+    assert len(check.windows[1]) - len(" Ask a grown-up.") <= 40

@@ -93,7 +93,9 @@ async def test_gate_reads_plans_quotas_and_usage(db: Database) -> None:
     gate = PlanGate(meter, cache_s=30)
     assert (await gate.check("default")).generative  # single-home install: plus, no quota
     assert (await gate.check("default")).usage is None  # no quota, so no usage read
-    assert await gate.check("free") == Decision(False, "classic-plan", CLASSIC_LINE)
+    # the config's smart home is the default household's: another one is offered its smart home
+    # only once it has its own
+    assert await gate.check("free") == Decision(False, "classic-plan", CLASSIC_LINE_NO_HOME)
     assert (await gate.check("nobody")).reason == "no-household"
 
     await set_plan(db, "paris", "plus", requests_month=2)
@@ -216,7 +218,7 @@ async def test_classic_household_hears_the_line_and_no_model_is_called(db: Datab
     assert await _say(chain, "free", "tell me a story") == [
         Answered("generative"),
         Intent("PlanLimit", {"reason": "classic-plan"}),
-        TextDelta(CLASSIC_LINE),
+        TextDelta(CLASSIC_LINE_NO_HOME),
     ]
     assert llm.requests == []
 
@@ -283,13 +285,13 @@ async def test_chat_mode_is_refused_on_classic_and_can_always_be_left(db: Databa
         Answered("chat"),
         Intent("PlanLimit", {"reason": "classic-plan"}),
         Action("chat_mode", {"on": False}),
-        TextDelta(CLASSIC_LINE),
+        TextDelta(CLASSIC_LINE_NO_HOME),
     ]
     assert not conversation.chatting
     assert (await say("let's chat about space"))[1:] == [
         Intent("PlanLimit", {"reason": "classic-plan"}),
         Action("chat_mode", {"on": False}),
-        TextDelta(CLASSIC_LINE),
+        TextDelta(CLASSIC_LINE_NO_HOME),
     ]
     assert not conversation.chatting and llm.requests == []
 

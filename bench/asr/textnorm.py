@@ -4,7 +4,8 @@ Whisper writes numbers as digits ("Set a timer for 5 minutes.", "6:30", "50%"), 
 references are written as said ("five minutes", "six thirty", "fifty percent"). Both
 sides go through :func:`normalize`: :func:`bench.metrics.words` (lower case, no
 punctuation, contractions expanded), then digits spelled out, British spellings made
-American, a few spoken variants made one ("okay"/"ok", "mum"/"mom", "todo"/"to do").
+American, a few spoken variants made one ("okay"/"ok", "mum"/"mom", "todo"/"to do"), the
+prefix "re" joined to its word ("re-record", "rerecord").
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def normalize(text: str) -> list[str]:
     text = re.sub(r"(\d)([a-zA-Z])", r"\1 \2", text)  # 5pm, 10km
     out: list[str] = []
     for w in words(text):
+        if out and out[-1] == "re":  # "re-record", "re record" and "rerecord" are one word
+            out[-1] += w
+            continue
         out.extend(_expand(w).split())
     return out
 

@@ -93,6 +93,15 @@ class SttSettings:
     """Hypotheses searched by the closed-vocabulary pass."""
     commands_margin: float = 0.1
     """How much worse (mean log-probability per token) a command hypothesis may score than the best one."""
+    phrases: bool = True
+    """Phrase pass: when a transcript is not a command, propose command sentences that sound like it
+    (near sounds of the classic brain's template words and the home's names, read by the classic
+    brain) and score each against the same audio with Whisper teacher-forced; the best replaces the
+    transcript if it scores within ``phrases_margin`` of the transcript (``hark.engines.stt_phrase``)."""
+    phrases_margin: float = 3.0
+    """How much lower (log-probability of the whole sentence, in nats) a command may score than the
+    transcript. 3 was calibrated on Hark's own voices; open speech one sound off a command ("What's
+    the matter?" / "What's the weather?") scored 7.7 nats or more below it on every voice tried."""
 
     def validate(self) -> None:
         _choice("stt.engine", self.engine, ("whisper",))
@@ -110,6 +119,7 @@ class SttSettings:
                 raise ConfigError(f"{key}: control characters are not allowed")
         _range("stt.commands_beam", self.commands_beam, 2, 10)
         _range("stt.commands_margin", self.commands_margin, 0.0, 2.0)
+        _range("stt.phrases_margin", self.phrases_margin, 0.0, 20.0)
 
 
 @dataclasses.dataclass(frozen=True)

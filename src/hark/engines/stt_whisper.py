@@ -17,6 +17,14 @@ start of the transcript as Whisper's "previous text", exactly as faster-whisper'
 own ``initial_prompt`` and ``hotwords`` do (:meth:`WhisperModel.get_prompt`). The
 generation budget is counted after them: CTranslate2's ``max_length`` includes the
 prompt, so a long prompt would otherwise cut the transcript short.
+
+Two closed-vocabulary passes run only when a transcript is not a command the classic brain
+acts on (both need its grammar, :meth:`WhisperStt.set_command_filter`): ``stt.commands``
+reads Whisper's n-best (:mod:`hark.engines.stt_commands`), ``stt.phrases`` proposes command
+sentences that sound like the transcript (:mod:`hark.engines.stt_phrase`) and scores each
+against the same audio, teacher-forced (:meth:`WhisperStt.score`, CTranslate2's ``align``
+on the encoder output already computed), taking one only if the audio supports it within
+``stt.phrases_margin`` of Whisper's own transcript.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from ..audio.chunk import SAMPLE_RATE, Float32Array
 from ..errors import EngineLoadError
 from .base import Capabilities
 from .stt_commands import CommandRescorer
+from .stt_phrase import Choice, PhraseFinder, PhraseGrammar
 from .stt_vocab import default_hotwords, default_prompt
 
 if TYPE_CHECKING:
@@ -57,6 +66,7 @@ class WhisperStt:
         prompt: str = "",
         hotwords: str = "",
         commands: CommandRescorer | None = None,
+        phrases: PhraseFinder | None = None,
         areas: Iterable[str] = (),
         devices: Iterable[str] = (),
     ) -> None:
@@ -80,6 +90,11 @@ class WhisperStt:
         self.prompt = ""
         self.hotwords = ""
         self._prompt: list[int] = list(self._tokenizer.sot_sequence)
+        self.language = language
+        self.phrases = phrases
+        self.last_phrase: Choice | None = None
+        """The last choice of the phrase pass (``None`` when it did not run)."""
+        self._is_command: Callable[[str], bool] | None = None
         self.set_vocabulary(areas, devices)
         self._suppress = [-1, *self._tokenizer.non_speech_tokens]
         self.beam_size = beam_size
@@ -113,22 +128,43 @@ class WhisperStt:
             devices=devices,
         )
         stt._commands_settings = (settings.commands, settings.commands_beam, settings.commands_margin)
+        stt._phrases_settings = (settings.phrases, settings.phrases_margin)
         if is_command is not None:
             stt.set_command_filter(is_command)
         return stt
 
     _commands_settings: tuple[bool, int, float] = (True, 4, 0.1)
+    _phrases_settings: tuple[bool, float] = (True, 3.0)
+    _areas: tuple[str, ...] = ()
+    _devices: tuple[str, ...] = ()
 
     def set_command_filter(self, is_command: Callable[[str], bool] | None) -> None:
-        """Give the closed-vocabulary pass its grammar ("would the classic brain act on this text?");
-        ``None`` turns it off. Does nothing when ``stt.commands`` is off."""
+        """Give the closed-vocabulary passes their grammar ("would the classic brain act on this text?");
+        ``None`` turns them off. Does nothing for a pass whose setting (``stt.commands``,
+        ``stt.phrases``) is off. The phrase pass reads the templates here (~0.4 s)."""
         on, beam, margin = self._commands_settings
         self.commands = CommandRescorer(is_command, beam_size=beam, margin=margin) if on and is_command else None
+        if is_command is not None and is_command == self._is_command and self.phrases is not None:
+            return  # the same grammar (every new device session gives it again): no 0.4 s rebuild
+        self._is_command = is_command
+        self._build_phrases()
+
+    def _build_phrases(self) -> None:
+        on, margin = self._phrases_settings
+        if not on or self._is_command is None:
+            self.phrases = None
+            return
+        grammar = PhraseGrammar.load(self.language, self._areas, self._devices)
+        self.phrases = PhraseFinder(grammar, self._is_command, margin=margin)
 
     def set_vocabulary(self, areas: Iterable[str] = (), devices: Iterable[str] = ()) -> None:
         """The home's area and device names, for an ``auto`` prompt or hotwords (call again when
         they change). The token prompt is swapped whole, so a decode in flight is unaffected."""
         areas, devices = list(areas), list(devices)
+        changed = (tuple(areas), tuple(devices)) != (self._areas, self._devices)
+        self._areas, self._devices = tuple(areas), tuple(devices)
+        if changed and self.phrases is not None and self._is_command is not None:
+            self._build_phrases()
         prompt, hotwords = self._prompt_setting, self._hotwords_setting
         if prompt.lower() == AUTO:
             prompt = default_prompt(areas, devices)
@@ -150,20 +186,30 @@ class WhisperStt:
         seconds = n_samples / SAMPLE_RATE
         return int(min(30, max(self.min_window_s, math.ceil(seconds + 0.5))))
 
-    def transcribe(self, audio: Float32Array) -> str:
+    def _mel(self, audio: Float32Array) -> tuple[object, int]:
+        """The log-mel input of the short window, and the window in seconds."""
         import ctranslate2
 
-        if len(audio) == 0:
-            return ""
         window = self.window_seconds(len(audio))
         audio = audio[: window * SAMPLE_RATE]
         padded = np.zeros(window * SAMPLE_RATE, np.float32)
         padded[: len(audio)] = audio
         mel = self._features(padded, padding=0)[:, : window * _FRAMES_PER_S]
-        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32)), window
+
+    def encode(self, audio: Float32Array) -> object:
+        """Whisper's encoder output for ``audio`` (short window), for :meth:`score`."""
+        return self._model.model.encode(self._mel(audio)[0], to_cpu=False)
+
+    def transcribe(self, audio: Float32Array) -> str:
+        if len(audio) == 0:
+            return ""
+        features, window = self._mel(audio)
+        audio = audio[: window * SAMPLE_RATE]
         seconds = len(audio) / SAMPLE_RATE
         plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
-        if self.commands is None and plain:
+        self.last_phrase = None
+        if self.commands is None and self.phrases is None and plain:
             return self._text(self._generate(features, window, self.beam_size)[0][0], seconds)
         # encode once: a second decode (no prompt after a loop, or the n-best) reuses it
         encoded = self._model.model.encode(features, to_cpu=False)
@@ -172,11 +218,39 @@ class WhisperStt:
             self.loops += 1
             ids = self._generate(encoded, window, self.beam_size, prompt=list(self._tokenizer.sot_sequence))[0][0]
         text = self._text(ids, seconds)
-        if self.commands is None or self.commands.accepts(text):
+        if self.commands is not None and not self.commands.accepts(text):
+            n = self.commands.beam_size
+            nbest, scores = self._generate(encoded, window, n, num_hypotheses=n)
+            hyps = [(self._text(h, seconds), sc) for h, sc in zip(nbest, scores, strict=True)]
+            text = self.commands.choose(text, hyps)
+        if self.phrases is not None and text.strip() and not self.phrases.accepts(text):
+            text = self._phrase(encoded, text, len(audio))
+        return text
+
+    def _phrase(self, encoded: object, text: str, n_samples: int) -> str:
+        """The phrase pass: command sentences that sound like ``text``, scored on the audio."""
+        assert self.phrases is not None
+        found = self.phrases.commands(text)
+        if not found:
             return text
-        n = self.commands.beam_size
-        nbest, scores = self._generate(encoded, window, n, num_hypotheses=n)
-        return self.commands.choose(text, [(self._text(h, seconds), sc) for h, sc in zip(nbest, scores, strict=True)])
+        rendered = [_render(c, text) for c in found]
+        scores = self.score(encoded, [text, *rendered], n_samples)
+        self.last_phrase = self.phrases.choose(text, scores[0], list(zip(rendered, scores[1:], strict=True)))
+        return self.last_phrase.text
+
+    def score(self, encoded: object, texts: list[str], n_samples: int) -> list[float]:
+        """Log-probability of each text as the transcript of the encoded audio (Whisper
+        teacher-forced, without prompt or timestamps): the sum over its tokens."""
+        import ctranslate2
+
+        tok = self._tokenizer
+        tokens = [tok.encode(" " + t.strip()) for t in texts]
+        one = np.asarray(encoded)
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one[:1], len(texts), axis=0)))
+        start = [*tok.sot_sequence, tok.no_timestamps]
+        frames = max(1, n_samples // (SAMPLE_RATE // _FRAMES_PER_S))
+        results = self._model.model.align(batch, start, tokens, [frames] * len(texts))
+        return [float(np.log(np.maximum(np.asarray(r.text_token_probs), 1e-12)).sum()) for r in results]
 
     @staticmethod
     def _budget(window: int) -> int:
@@ -223,6 +297,13 @@ class WhisperStt:
             elif t < tok.eot:
                 segment.append(t)
         return _drop_repeated_sentences("".join(parts).strip())
+
+
+def _render(command: str, transcript: str) -> str:
+    """A candidate written the way Whisper writes: capital first letter, the transcript's final
+    punctuation (a full stop if it had none)."""
+    end = transcript.rstrip()[-1:] if transcript.rstrip()[-1:] in (".", "?", "!") else "."
+    return command[:1].upper() + command[1:] + end
 
 
 def _looped(ids: list[int], budget: int) -> bool:

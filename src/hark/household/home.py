@@ -26,12 +26,13 @@ from ..brain.clock import NotYetBrain
 from ..brain.confirm import Confirmations
 from ..brain.generative import GenerativeBrain
 from ..brain.memory import Memory, MemorySkill
-from ..brain.person import DEFAULT_HOUSEHOLD, Identify, Person
+from ..brain.person import Identify, Person
 from ..brain.router import ChatGate
 from ..brain.understand import IntentUnderstanding
 from ..config import Settings
 from ..esphome.store import EsphomeDevices
 from ..kids import SafetyCheck, kids_persona, load_profanity_model
+from ..kids.learned import load_learned_layer_or_none
 from ..llm.base import LlmBackend
 from ..llm.factory import build_backend, build_fallback
 from ..nlu import BrainCommand, IntentRecognizer, ToolCall, first_tool_call
@@ -61,6 +62,7 @@ from .people import People
 from .plans import PlanGate
 from .policy import HouseholdPolicy
 from .ratelimit import RateLimiter
+from .smarthomes import HouseholdSmartHomes, SmartHomeRouter
 from .voiceprints import Voiceprints
 
 log = logging.getLogger(__name__)
@@ -108,10 +110,10 @@ class Household:
         """Generative requests per device and per household: one noisy device cannot starve the others."""
         self.safety = safety or SafetyCheck(None)
         """The kids' safety layer (word lists, phrase rules and the offline classifier)."""
-        self.policy = HouseholdPolicy(
-            smart_home_household=DEFAULT_HOUSEHOLD if smarthome is not None else None, safety=self.safety
-        )
-        """Who may run which tool (a child's, a household's own smart home, memory on the plus plan)."""
+        self.policy = HouseholdPolicy(safety=self.safety)
+        """Who may run which tool (a child's, memory on the plus plan)."""
+        self.smart_homes = HouseholdSmartHomes(self.people, smarthome, timeout_s=settings.home_assistant.timeout_s)
+        """Each household's own smart home (the config's is the default household's)."""
         registry.policy = self.policy
         self.confirmations = Confirmations()
         self.devices: dict[str, LocalDevice] = {}
@@ -162,10 +164,11 @@ class Household:
                 return found + [Target(d.device_id, d.name, d.room or "") for d in esphome]
 
             registry.add(AnnounceSkill(hub, targets))
-            llm, fallback, profanity = await asyncio.gather(
+            llm, fallback, profanity, learned = await asyncio.gather(
                 asyncio.to_thread(build_backend, settings.llm),
                 asyncio.to_thread(build_fallback, settings.llm),
                 asyncio.to_thread(load_profanity_model),
+                asyncio.to_thread(load_learned_layer_or_none),
             )
             household = cls(
                 settings,
@@ -179,12 +182,14 @@ class Household:
                 llm,
                 fallback,
                 paired,
-                SafetyCheck(profanity),
+                SafetyCheck(profanity, learned=learned),
             )
             registry.add(MediaSkill(household.device))
             registry.add(VoiceSkill(household.people, household.enrolment))
+            if smarthome is not None or (storage_ok and await household.people.any_smart_home()):
+                # every household's smart-home requests go to its own home, never another's
+                registry.add(SmartHomeRouter(household.smart_homes))
             if smarthome is not None:
-                registry.add(smarthome)
                 # the home's device and area names help the recogniser; a hub that is down is not fatal
                 with contextlib.suppress(ServiceUnavailableError):
                     await smarthome.refresh()
@@ -225,7 +230,9 @@ class Household:
         ``stt.prompt``/``stt.hotwords = "auto"``, and the classic grammar for ``stt.commands``."""
         if self.smarthome is not None and callable(set_vocabulary := getattr(stt, "set_vocabulary", None)):
             set_vocabulary(self.smarthome.areas(), [name for name, _area, _domain in self.smarthome.entity_names()])
-        if self.settings.stt.commands and callable(set_filter := getattr(stt, "set_command_filter", None)):
+        if (self.settings.stt.commands or self.settings.stt.phrases) and callable(
+            set_filter := getattr(stt, "set_command_filter", None)
+        ):
             set_filter(self.reads_as_command)
 
     def identifier(self, household_id: str, device_id: str) -> Identify:
@@ -368,6 +375,7 @@ class Household:
             self.voices.close()
         try:
             await self.scheduler.stop()
+            await self.smart_homes.close()
             if self.smarthome is not None:
                 await self.smarthome.close()
             for backend in (self.llm, self.llm_fallback):

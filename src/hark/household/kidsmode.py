@@ -19,6 +19,7 @@ today" line instead (the classic skills answered what they could before it).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -70,7 +71,7 @@ class KidsGuard:
                     yield part
             return
         if who.kids_mode:
-            asked = self.safety.check_request(request.text)
+            asked = await asyncio.to_thread(self.safety.check_request, request.text)
             if not asked.ok:
                 yield Intent("KidsRefused", {"category": asked.category or "", "layer": asked.layer or ""})
                 yield TextDelta(asked.speech)
@@ -84,14 +85,16 @@ class KidsGuard:
                     continue
                 pieces, held = _pieces(held + part.text)
                 for piece in pieces:
-                    refused = self._refused(screen.push(piece), kids=who.kids_mode)
+                    # the learned layer takes milliseconds per piece: off the event loop, which other
+                    # sessions share
+                    refused = self._refused(await asyncio.to_thread(screen.push, piece), kids=who.kids_mode)
                     if refused is not None:
                         yield refused[0]
                         yield TextDelta(refused[1])
                         return
                     yield TextDelta(piece)
         if held:
-            refused = self._refused(screen.push(held), kids=who.kids_mode)
+            refused = self._refused(await asyncio.to_thread(screen.push, held), kids=who.kids_mode)
             if refused is not None:
                 yield refused[0]
                 yield TextDelta(refused[1])

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
+import urllib.parse
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, func, select, update
@@ -108,6 +109,18 @@ def _household(row: HouseholdRow) -> Household:
         created_at=row.created_at,
         transcript_retention_days=row.transcript_retention_days,
     )
+
+
+def _smart_home_url(url: str) -> str:
+    """A Home Assistant base URL as stored: http(s), a host, no credentials in it."""
+    parsed = urllib.parse.urlsplit(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise PeopleError(f"the smart home's URL must be http:// or https:// with a host, not {url!r}")
+    if parsed.username or parsed.password:
+        raise PeopleError("put the Home Assistant token in its own setting, not in the URL")
+    if len(url.strip()) > 255:
+        raise PeopleError("the smart home's URL is too long")
+    return url.strip().rstrip("/")
 
 
 def _member(row: MemberRow) -> Member:
@@ -290,9 +303,13 @@ class People:
         location: str | None = None,
         name: str | None = None,
         retention_days: int | None = None,
+        smart_home: str | None = None,
+        smart_home_token: str | None = None,
     ) -> Household:
         """A household's own settings (None: unchanged; ``retention_days`` :data:`NO_LIMIT`: keep
-        transcripts for ever)."""
+        transcripts for ever; ``smart_home`` its own Home Assistant's URL, ``""`` to disconnect it,
+        with ``smart_home_token`` its long-lived access token)."""
+        url = _smart_home_url(smart_home) if smart_home else smart_home
         async with self.db.transaction() as session:
             row = await session.get(HouseholdRow, household_id)
             if row is None:
@@ -307,7 +324,33 @@ class People:
                 if retention_days != NO_LIMIT and not 1 <= retention_days <= 3650:
                     raise PeopleError("transcripts are kept between 1 and 3650 days")
                 row.transcript_retention_days = None if retention_days == NO_LIMIT else retention_days
+            if url is not None:
+                row.smart_home = url or None
+                if not url:
+                    row.smart_home_token = None
+            if smart_home_token is not None:
+                token = smart_home_token.strip()
+                if (token and not token.isprintable()) or len(token) > 1000:
+                    raise PeopleError("the Home Assistant token is not a valid access token")
+                row.smart_home_token = token or None
+            if row.smart_home and not row.smart_home_token:
+                raise PeopleError("a household's Home Assistant needs its long-lived access token too")
             return _household(row)
+
+    async def any_smart_home(self) -> bool:
+        """Whether any household has its own smart home."""
+        async with self.db.transaction() as session:
+            found = await session.scalar(select(HouseholdRow.id).where(HouseholdRow.smart_home.is_not(None)).limit(1))
+        return found is not None
+
+    async def smart_home_connection(self, household_id: str) -> tuple[str, str] | None:
+        """The household's own Home Assistant: ``(url, token)``, or None. The token is read only
+        here (it is never part of :class:`Household`, so no listing, page or log can show it)."""
+        async with self.db.transaction() as session:
+            row = await session.get(HouseholdRow, household_id)
+        if row is None or not row.smart_home or not row.smart_home_token:
+            return None
+        return row.smart_home, row.smart_home_token
 
     @staticmethod
     def _plan(plan: str) -> Plan:

@@ -42,6 +42,14 @@ def add_people_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     settings.add_argument("--timezone", help="e.g. Europe/Lisbon ('' for the server's)")
     settings.add_argument("--location", help="home location for the weather ('' for the config's)")
     settings.add_argument("--retention-days", help="how long transcripts are kept ('none': for ever; default 30)")
+    settings.add_argument(
+        "--home-assistant", metavar="URL", help="the household's own Home Assistant ('' to disconnect it)"
+    )
+    settings.add_argument(
+        "--home-assistant-token",
+        metavar="TOKEN",
+        help="its long-lived access token ('-': read it from standard input, so it stays out of the shell history)",
+    )
     token = sub.add_parser("admin-token", help="a new admin token for the household's admin API (the old one stops)")
     token.add_argument("household_id", metavar="HOUSEHOLD_ID")
 
@@ -134,14 +142,25 @@ async def _household(people: People, args: argparse.Namespace) -> int:
         days = None
         if args.retention_days is not None:
             days = NO_LIMIT if args.retention_days.strip().lower() == "none" else _whole(args.retention_days)
+        token = args.home_assistant_token
+        if token == "-":
+            token = sys.stdin.readline().strip()
         home = await people.set_settings(
-            args.household_id, timezone=args.timezone, location=args.location, name=args.name, retention_days=days
+            args.household_id,
+            timezone=args.timezone,
+            location=args.location,
+            name=args.name,
+            retention_days=days,
+            smart_home=args.home_assistant,
+            smart_home_token=token,
         )
         kept = "for ever" if home.transcript_retention_days is None else f"{home.transcript_retention_days} days"
         print(
             f"{home.id}: {home.name}, time zone {home.timezone or '-'}, location {home.location or '-'}, "
-            f"transcripts kept {kept}"
+            f"transcripts kept {kept}, Home Assistant {home.smart_home or '-'}"
         )
+        if args.home_assistant:
+            print("a running hark serve uses it within 30 s (restart it if no household had a smart home before)")
         return 0
     token = await people.admin_token(args.household_id)
     print(f"admin token for {args.household_id} (shown once; the previous one no longer works): {token}")

@@ -26,7 +26,7 @@ from typing import Final, Literal
 from ..brain.clock import ordinal
 from ..errors import HarkError
 from ..store import Database, StorageError
-from ..store.models import PLANS, HouseholdRow
+from ..store.models import DEFAULT_HOUSEHOLD, PLANS, HouseholdRow
 from .metering import Usage, UsageMeter, household_zone, next_month_start
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,8 @@ class PlanGate:
 
     :param meter: month-to-date usage (and the clock: ``meter.now``).
     :param default_timezone: the zone of a household without one (``brain.timezone``).
-    :param smart_home: whether a household without its own ``smart_home`` URL has one (the
-        config's), for the wording of :data:`CLASSIC_LINE`.
+    :param smart_home: whether the default household has the config's smart home (another
+        household has one only with its own ``smart_home`` URL), for the wording of :data:`CLASSIC_LINE`.
     :param cache_s: how long a household's row is trusted before it is read again.
     :param fail_open: when the database cannot be read and nothing is cached, allow the
         generative brain (True, the self-hosted default: a full disk must not mute Hark) or
@@ -203,7 +203,7 @@ class PlanGate:
             usage,
             now=now,
             zone=household_zone(row, self.default_timezone),
-            smart_home=self.smart_home or bool(row.smart_home),
+            smart_home=bool(row.smart_home) or (self.smart_home and row.id == DEFAULT_HOUSEHOLD),
         )
 
     async def _row(self, household_id: str, now: dt.datetime) -> HouseholdRow | None:

@@ -3,8 +3,6 @@
 Called for the classic brain's intents and the model's tool calls alike, before anything runs
 (a child is never even asked to confirm an unlock). What it enforces:
 
-* **a household's own smart home**: the configured connection belongs to the household that
-  owns it; any other household hears that no smart home is connected (never drives it);
 * **memory**: a plus-plan feature, and a child's only when a parent allowed it ("forget" always
   works);
 * **kids mode** (a child, or any turn on a kids-mode device): the parent's tools and smart-home
@@ -19,10 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kids import KidsPolicy, SafetyCheck
-from ..kids.policy import CHILD_TOOLS, SMART_HOME_PERMISSIONS, SMART_HOME_TOOLS
+from ..kids.policy import CHILD_TOOLS, SMART_HOME_PERMISSIONS
 from ..skills.base import SkillContext
 
-NO_SMART_HOME = "There's no smart home connected to this household."
 MEMORY_NEEDS_PLUS = "Remembering things for you needs Hark's generative plan."
 MEMORY_OFF = "I'm not keeping memories for you; a grown-up can switch that on."
 BEDTIME = "It's quiet time now, so that will have to wait until morning. Sleep well!"
@@ -53,17 +50,16 @@ def in_quiet_hours(hours: str | None, now: dt.datetime) -> bool:
 
 
 class HouseholdPolicy:
-    """:param smart_home_household: the household the configured smart home belongs to (None: no
-    smart home); :param safety: the kids' safety check (what a child's memory may keep)."""
+    """:param safety: the kids' safety check (what a child's memory may keep).
 
-    def __init__(self, *, smart_home_household: str | None, safety: SafetyCheck | None = None) -> None:
-        self.smart_home_household = smart_home_household
+    Which home a smart-home call drives is not decided here but by the router
+    (:class:`hark.household.smarthomes.SmartHomeRouter`): always the request's own household's."""
+
+    def __init__(self, *, safety: SafetyCheck | None = None) -> None:
         self.safety = safety
 
     def __call__(self, tool: str, arguments: Mapping[str, Any], ctx: SkillContext) -> str | None:
         who = ctx.who
-        if tool in SMART_HOME_TOOLS and who.household_id != self.smart_home_household:
-            return NO_SMART_HOME
         if tool in ("memory_remember", "memory_list"):
             if who.plan != "plus":
                 return MEMORY_NEEDS_PLUS

@@ -2,6 +2,7 @@
 for "let's chat", and the parent's policy on tools (see each module)."""
 
 from .classifier import LinearTextModel, TextClassifier, load_profanity_model
+from .learned import LearnedLayer, load_learned_layer
 from .persona import kids_persona
 from .policy import KidsPolicy
 from .safety import DEFAULT_THRESHOLD, ReplyScreen, SafetyCheck
@@ -13,11 +14,13 @@ __all__ = [
     "OK",
     "TOOL_CATEGORIES",
     "KidsPolicy",
+    "LearnedLayer",
     "LinearTextModel",
     "ReplyScreen",
     "SafetyCheck",
     "TextClassifier",
     "Verdict",
     "kids_persona",
+    "load_learned_layer",
     "load_profanity_model",
 ]

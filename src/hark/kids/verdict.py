@@ -59,7 +59,8 @@ class Verdict:
     :param category: a code of :data:`CATEGORIES` or :data:`TOOL_CATEGORIES`; None when ok.
     :param reason: for logs and the parent's transcripts: which layer and what matched.
     :param speech: the gentle spoken replacement ("" when ok).
-    :param layer: ``"words"`` (word lists and phrases), ``"classifier"`` or ``"policy"``; None when ok.
+    :param layer: ``"words"`` (word lists and phrases), ``"learned"`` (:mod:`hark.kids.learned`), ``"classifier"`` or
+        ``"policy"``; None when ok.
     :param score: the classifier's probability of offensive language, when it ran.
     """
 

@@ -9,7 +9,9 @@ quotas are the operator's (``hark household plan``): the admin API shows them, n
 Routes (all under ``/api/admin``):
 
 * ``GET /household`` - the household, its members, devices and this month's usage
-* ``PATCH /household`` ``{name?, timezone?, location?, transcript_retention_days?}`` (null: kept for ever)
+* ``PATCH /household`` ``{name?, timezone?, location?, transcript_retention_days?, smart_home?,
+  smart_home_token?}`` (retention null: kept for ever; ``smart_home``: the household's own Home
+  Assistant URL, ``""`` disconnects it; the token is write-only: never returned)
 * ``GET|POST /members``, ``PATCH|DELETE /members/{id}`` (``kind``, ``age``, ``admin``, and a
   parent's controls: ``memory_allowed``, ``smart_home_allowed``, ``quiet_hours`` ("20:30-07:00",
   null: none), ``chat_minutes_day`` (null: no limit), ``allowed_tools``, ``explicit_filter``)
@@ -98,7 +100,17 @@ async def _household(request: Request, ctx: ServerContext, home: Household) -> R
         data = await json_body(request, ctx)
         if isinstance(data, JSONResponse):
             return data
-        checked = _fields(data, {"name": str, "timezone": str, "location": str, "transcript_retention_days": int})
+        checked = _fields(
+            data,
+            {
+                "name": str,
+                "timezone": str,
+                "location": str,
+                "transcript_retention_days": int,
+                "smart_home": str,
+                "smart_home_token": str,
+            },
+        )
         if isinstance(checked, JSONResponse):
             return checked
         if checked.get("timezone"):

@@ -8,6 +8,7 @@ neither ``--token`` nor the code again.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -142,6 +143,8 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"hark: Wyoming on {address}", file=out, flush=True)
             nonlocal esphome
             engines = await load_engines(settings)
+            if engines.stt is not None:  # the command grammar (~0.4 s) before any device connects
+                await asyncio.to_thread(household.tune_stt, engines.stt)
             app.state.hark.engines = engines
             # the ESPHome devices added with hark device add esphome://: Hark connects to each
             esphome = await start_esphome(

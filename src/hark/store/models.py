@@ -276,7 +276,9 @@ class HouseholdRow(Base):
     quota_tokens_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quota_requests_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     smart_home: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    """The smart-home connection's URL (Home Assistant or MQTT); None: the config's (default household) or none."""
+    """The household's own Home Assistant URL; None: the config's (default household) or none."""
+    smart_home_token: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    """Its long-lived access token (a secret: never shown, logged or returned by the admin API)."""
     admin_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     transcript_retention_days: Mapped[int | None] = mapped_column(
