@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Five corpora, each reported on its own (:data:`CORPORA`):
+Six corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -23,7 +23,10 @@ Five corpora, each reported on its own (:data:`CORPORA`):
 * ``final2`` (``*_final2.tsv``, 280 requests, 145 replies): written blind (its writer saw neither
   the rules, the corpora nor the learned layer), run once on the shipped layer: the honest estimate
   for new phrasings (:data:`FIRST_RUNS`). The shipped head is not trained on it (``bench/kids_train.py``
-  keeps it out), so its figures here stay blind.
+  keeps it out), so its figures here stay blind for v3; v4 trained on ``train3``, written for the
+  weak spots final2 showed, so final2 is no longer blind for it;
+* ``final3`` (``*_final3.tsv``, 300 requests, 150 replies): written blind like final2 and run once on
+  v3; then used to choose v4 among five candidate heads (its v4 figures lean optimistic).
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -33,7 +36,7 @@ Layers, on every set:
 * ``words``: :class:`hark.kids.SafetyCheck` with no classifier (word lists + phrase rules);
 * ``learned``: the learned layer alone (:mod:`hark.kids.learned`: sentence embeddings and the
   shipped head, ``bench/kids_train.py``) at its shipped thresholds. Its head was trained on the
-  first four sets, so on them it is optimistic: the honest figure is ``bench/kids_train.py``'s
+  first four sets (and ``train3``), so on them it is optimistic: the honest figure is ``bench/kids_train.py``'s
   cross-validation (each file scored by a head trained on the other three);
 * ``words+learned``: both;
 * ``classifier@T``: the offline ``alt-profanity-check`` model alone, refusing at probability >= T;
@@ -41,7 +44,9 @@ Layers, on every set:
 * ``shipped``: words, learned and the classifier at :data:`hark.kids.DEFAULT_THRESHOLD` (what ships).
 
 For each: blocked (recall) on the unsafe texts, false blocks on the safe ones and on the tricky
-safe ones, precision. Replies are also run clause by clause as the pipeline's
+safe ones, precision. Replies are also run word by word as the guard streams them
+(``replies_guarded``: :class:`hark.household.kidsmode.KidsGuard`'s pieces through a
+:class:`hark.kids.ReplyScreen`, with the share of each unsafe reply's text left unspoken), and clause by clause as the pipeline's
 :class:`~hark.pipeline.segmenter.Segmenter` would cut a stream (:class:`hark.kids.ReplyScreen`):
 "streamed" counts a reply refused when any of its clauses is;
 ``unsafe_streamed_clauses_before_refusal`` says how many clauses of each unsafe reply were
@@ -55,6 +60,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -62,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.metrics import announce_machine, summary, write_json
+from hark.household.kidsmode import _pieces
 from hark.kids import DEFAULT_THRESHOLD, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
 from hark.kids.classifier import LinearTextModel
 from hark.kids.learned import LearnedLayer, load_learned_layer
@@ -77,6 +84,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "fresh": ("requests_fresh.tsv", "replies_fresh.tsv"),
     "final": ("requests_final.tsv", "replies_final.tsv"),
     "final2": ("requests_final2.tsv", "replies_final2.tsv"),
+    "final3": ("requests_final3.tsv", "replies_final3.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -112,6 +120,16 @@ FIRST_RUNS: dict[str, Any] = {
         "replies_streamed": ("58/77", "4/68"),
     },
     "final2_blind_on_v2_for_comparison": {"requests": ("82/138", "2/142"), "replies": ("46/77", "2/68")},
+    # final3: written blind like final2 (300 requests, 150 replies), run once on the v3 layer; the v4 head
+    # (trained with train3, written for final2's weak spots) was then chosen among 5 candidates on it,
+    # so v4's final3 figures lean optimistic
+    "final3_blind_on_v3_shipped": {
+        "requests": ("126/150", "7/150"),
+        "replies": ("54/80", "4/70"),
+        "replies_streamed": ("55/80", "4/70"),
+        "replies_guarded": ("60/80", "4/70"),
+    },
+    "final3_blind_on_v2_for_comparison": {"requests": ("88/150", "3/150"), "replies": ("39/80", "2/70")},
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""
 
@@ -176,6 +194,21 @@ def streamed(check: SafetyCheck, text: str) -> tuple[bool, list[str]]:
     return False, spoken
 
 
+def guarded(check: SafetyCheck, text: str) -> tuple[bool, str]:
+    """``text`` streamed word by word as :class:`hark.household.kidsmode.KidsGuard` releases it (its
+    pieces, each checked through a :class:`ReplyScreen` before release): (stopped, the text released
+    before the stop, or all of it)."""
+    screen = ReplyScreen(check)
+    released = held = ""
+    for delta in [*re.findall(r"\S+\s*", text), ""]:
+        pieces, held = _pieces(held + delta) if delta else ([held] if held else [], "")
+        for piece in pieces:
+            if not screen.push(piece).ok:
+                return True, released
+            released += piece
+    return False, released
+
+
 def timed(fn: Callable[[str], object], texts: Sequence[str], repeat: int) -> list[float]:
     """Microseconds per call, per text, the median over ``repeat`` passes."""
     per_text: list[list[float]] = [[] for _ in texts]
@@ -215,10 +248,18 @@ def shipped_scores(check: SafetyCheck, requests: Sequence[Item], replies: Sequen
     """What ships, on one corpus: requests, whole replies, replies streamed clause by clause."""
     streams = [streamed(check, it.text) for it in replies]
     before = [spoken for it, (_, spoken) in zip(replies, streams, strict=True) if it.unsafe]
+    guards = [guarded(check, it.text) for it in replies]
+    unspoken = [
+        1 - len(released) / len(it.text) if stopped else 0.0
+        for it, (stopped, released) in zip(replies, guards, strict=True)
+        if it.unsafe
+    ]
     return {
         "requests": score(requests, [not check.check_request(it.text).ok for it in requests]),
         "replies": score(replies, [not check.check_reply(it.text).ok for it in replies]),
         "replies_streamed": score(replies, [blocked for blocked, _ in streams]),
+        "replies_guarded": score(replies, [stopped for stopped, _ in guards]),
+        "unsafe_text_unspoken_guarded": round(statistics.mean(unspoken), 4) if unspoken else None,
         "clauses_before_refusal": {
             "none": sum(1 for x in before if not x),
             "one": sum(1 for x in before if len(x) == 1),
@@ -281,11 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         shipped[corpus] = shipped_scores(check, requests, replies)
 
     for corpus, result in shipped.items():
-        tables = {k: result[k] for k in ("requests", "replies", "replies_streamed")}
+        tables = {k: result[k] for k in ("requests", "replies", "replies_streamed", "replies_guarded")}
         print_table(f"shipped ({chosen}), {corpus}", tables)
         print(f"  per category, requests: {result['requests']['per_category']}")
         print(f"  per category, replies:  {result['replies']['per_category']}")
         print(f"  unsafe replies streamed, clauses spoken before the refusal: {result['clauses_before_refusal']}")
+        print(
+            f"  unsafe replies' text left unspoken, word by word through the guard: {result['unsafe_text_unspoken_guarded']}"
+        )
         for name, r in tables.items():
             if r["missed"] or r["false_blocked"]:
                 print(f"  {corpus}/{name}: missed {r['missed']}; false blocks {r['false_blocked']}")

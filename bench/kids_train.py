@@ -3,11 +3,14 @@ on whole requests and on replies *as they stream*.
 
     .venv/bin/python -m bench.kids_train [--cache /tmp/kids_emb.npz] [--out src/hark/kids/data/safety_head.npz]
 
-The texts of ``bench/kids_corpus/{requests,replies}{,_holdout,_fresh,_final}.tsv`` are embedded with
-all-MiniLM-L6-v2 (:mod:`hark.kids.embedder`); a head on the embeddings says how likely a text is
-unsafe and which category it is. Candidates (``CANDIDATES``) are compared by **grouped
-cross-validation over the four files**: train on three (dev, holdout, fresh, final), score the
-fourth, for each file in turn. ``_final2`` is never trained on (see ``FILES``).
+The texts of ``bench/kids_corpus/{requests,replies}{,_holdout,_fresh,_final,_train3}.tsv`` are
+embedded with all-MiniLM-L6-v2 (:mod:`hark.kids.embedder`); a head on the embeddings says how likely
+a text is unsafe and which category it is. Candidates (``CANDIDATES``) are compared by **grouped
+cross-validation over the five files**: train on four (dev, holdout, fresh, final, train3), score the
+fifth, for each file in turn. ``_final2`` and ``_final3`` are never trained on (see ``FILES``).
+
+A reply window that holds the end of an earlier sentence is scored on the window and on its last
+sentence alone, the higher counting (:func:`hark.kids.safety.learned_texts`, as at run time).
 
 Replies are scored the way they are judged in kids mode: **streamed**. Each reply of the held-out
 file is cut into the pieces :class:`hark.household.kidsmode.KidsGuard` releases
@@ -17,10 +20,12 @@ file is cut into the pieces :class:`hark.household.kidsmode.KidsGuard` releases
 first window any of them refuses. The head judges a window that ends at a clause or sentence mark
 at the reply threshold, one that ends mid-clause ("You killed it at your") at the (stricter)
 mid-clause threshold (:attr:`hark.kids.learned.Head.partial_threshold`). Both are chosen on the
-pooled out-of-fold streams: the pair that stops the most unsafe replies by the head while at most
-``--max-false-stop`` of the harmless replies are stopped by anything. Reported per held-out file:
-harmless replies stopped, unsafe replies stopped, and unsafe replies stopped only after a whole
-clause was released (those released texts are listed: read them).
+pooled out-of-fold streams: the pair that keeps the most of the unsafe replies' text unspoken (a
+reply stopped at its last word counts for little) while at most ``--max-false-stop`` of the harmless
+replies are stopped by anything; the reply head is the candidate that keeps the most unspoken.
+Reported per held-out file: harmless replies stopped, unsafe replies stopped, the share of the unsafe
+replies' text left unspoken, and unsafe replies stopped only after a whole clause was released (those
+released texts are listed: read them).
 
 Requests are checked whole: their threshold is the lowest that blocks at most ``--max-false-block``
 of the pooled out-of-fold safe requests.
@@ -53,17 +58,17 @@ from hark.household.kidsmode import _pieces
 from hark.kids import DEFAULT_THRESHOLD, OK, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
 from hark.kids.embedder import SentenceEmbedder, load_sentence_embedder
 from hark.kids.learned import HEAD_PATH, Head, LearnedLayer, save_heads
-from hark.kids.safety import LEARNED_MIN_WORDS, ends_clause
+from hark.kids.safety import ends_clause, learned_texts
 
 FILES: dict[str, tuple[str, str]] = {
     "dev": ("requests.tsv", "replies.tsv"),
     "holdout": ("requests_holdout.tsv", "replies_holdout.tsv"),
     "fresh": ("requests_fresh.tsv", "replies_fresh.tsv"),
     "final": ("requests_final.tsv", "replies_final.tsv"),
+    "train3": ("requests_train3.tsv", "replies_train3.tsv"),  # written for the weak spots final2 showed
 }
-# ``requests_final2.tsv`` / ``replies_final2.tsv`` are kept out of training: the blind set that
-# :mod:`bench.kids_safety` scores the shipped head on (a head trained with them streams more of an
-# unsafe reply before it stops it: its mid-clause threshold came out at 0.991).
+# ``*_final2.tsv`` and ``*_final3.tsv`` are kept out of training: the sets written blind that
+# :mod:`bench.kids_safety` scores the shipped head on.
 SIDES = ("request", "reply")
 RESULTS = Path("bench/results/kids_train.json")
 
@@ -103,8 +108,8 @@ class Stream:
     """Per window: refused by the words or the classifier (the layers around the head)."""
 
     def judged(self) -> list[int]:
-        """The windows the head judges (at least LEARNED_MIN_WORDS words)."""
-        return [i for i, w in enumerate(self.windows) if len(w.split()) >= LEARNED_MIN_WORDS]
+        """The windows the head judges (those with a text of at least LEARNED_MIN_WORDS words to score)."""
+        return [i for i, w in enumerate(self.windows) if learned_texts(w)]
 
 
 def stream_windows(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -161,7 +166,7 @@ def examples(replies: Sequence[Stream]) -> list[Example]:
                         out.extend(Example(side, file, "safe", p, "clause") for p in pieces if len(p) > 3)
     for s in replies:
         if not s.item.unsafe:
-            texts = {s.windows[i].strip() for i in s.judged()} - {s.item.text}
+            texts = {t for i in s.judged() for t in learned_texts(s.windows[i])} - {s.item.text}
             out.extend(Example("reply", s.file, "safe", t, "window") for t in sorted(texts))
     return out
 
@@ -261,7 +266,10 @@ def cross_validate(
             store[held] = head.unsafe_probability(np.stack([emb[t] for t in texts]))
         for k, s in enumerate(replies):
             if s.file == held and (judged := s.judged()):
-                p = head.unsafe_probability(np.stack([emb[s.windows[i].strip()] for i in judged]))
+                p = [
+                    float(head.unsafe_probability(np.stack([emb[t] for t in learned_texts(s.windows[i])])).max())
+                    for i in judged
+                ]
                 scored.windows[k][judged] = p
     return scored
 
@@ -276,27 +284,38 @@ def stop_at(s: Stream, p: Floats, end: float, mid: float, *, learned_only: bool 
 
 
 def reply_thresholds(replies: Sequence[Stream], scored: Scored, max_false_stop: float) -> tuple[float, float]:
-    """(end, mid): the pair stopping the most unsafe replies by the head, with at most ``max_false_stop``
-    of the harmless ones stopped by anything (ties: fewer harmless stopped, then lower thresholds)."""
-    partial = [np.array([not ends_clause(w) for w in s.windows]) for s in replies]
-
-    def maxima(k: int) -> tuple[float, float]:
-        p = np.nan_to_num(scored.windows[k], nan=0.0)
-        return float(np.max(p[~partial[k]], initial=0.0)), float(np.max(p[partial[k]], initial=0.0))
-
-    top = np.array([maxima(k) for k in range(len(replies))])
+    """(end, mid): the pair that keeps the most of the unsafe replies' text unspoken (each stopped reply
+    counts the share of its characters not yet released when it is stopped: stopping at the last word
+    of the unsafe clause is worth little), with at most ``max_false_stop`` of the harmless replies
+    stopped by anything (ties: fewer harmless stopped, then lower thresholds)."""
+    width = max(len(s.windows) for s in replies)
+    n = len(replies)
+    p = np.zeros((n, width))
+    partial = np.zeros((n, width), dtype=bool)
+    other = np.zeros((n, width), dtype=bool)
+    kept_if = np.zeros((n, width))  # share of the text not released when stopped at this window
+    for k, s in enumerate(replies):
+        m = len(s.windows)
+        p[k, :m] = np.nan_to_num(scored.windows[k], nan=0.0)
+        partial[k, :m] = [not ends_clause(w) for w in s.windows]
+        other[k, :m] = s.other
+        kept_if[k, :m] = [unspoken(s, i) for i in range(m)]
     unsafe = np.array([s.item.unsafe for s in replies])
-    other = np.array([bool(s.other.any()) for s in replies])
-    grid = np.unique(np.concatenate([np.quantile(top[~unsafe], np.linspace(0.8, 1.0, 81)), [1.0]]))
+    top = np.where(partial, 0.0, p).max(axis=1), np.where(partial, p, 0.0).max(axis=1)
+    grid = np.unique(
+        np.concatenate([np.quantile(np.concatenate(top)[np.tile(~unsafe, 2)], np.linspace(0.8, 1.0, 81)), [1.0]])
+    )
     grid = np.nextafter(grid, 2.0)
-    best: tuple[int, int, float, float] | None = None
+    rows = np.arange(n)
+    best: tuple[float, int, float, float] | None = None
     for end in grid:
         for mid in grid[grid >= end]:
-            stopped = other | (top[:, 0] >= end) | (top[:, 1] >= mid)
+            hit = other | np.where(partial, p >= mid, p >= end)
+            stopped = hit.any(axis=1)
             if stopped[~unsafe].mean() > max_false_stop:
                 continue
-            by_head = int(((top[:, 0] >= end) | (top[:, 1] >= mid))[unsafe].sum())
-            key = (by_head, -int(stopped[~unsafe].sum()))
+            kept = np.where(stopped, kept_if[rows, hit.argmax(axis=1)], 0.0)
+            key = (round(float(kept[unsafe].sum()), 6), -int(stopped[~unsafe].sum()))
             if best is None or key > best[:2]:
                 best = (*key, float(end), float(mid))
     assert best is not None
@@ -305,6 +324,11 @@ def reply_thresholds(replies: Sequence[Stream], scored: Scored, max_false_stop: 
 
 def released(s: Stream, stop: int | None) -> str:
     return "".join(s.pieces if stop is None else s.pieces[:stop])
+
+
+def unspoken(s: Stream, stop: int | None) -> float:
+    """The share of the reply's characters not released when it is stopped at ``stop`` (0: spoken whole)."""
+    return 0.0 if stop is None else 1.0 - len(released(s, stop)) / max(len("".join(s.pieces)), 1)
 
 
 def report_candidate(
@@ -345,6 +369,7 @@ def report_candidate(
             "unsafe_stopped": rate([stops[k] is not None for k in unsafe_k]),
             "unsafe_stopped_by_head": rate([head_stops[k] is not None for k in unsafe_k]),
             "unsafe_stopped_after_a_clause_was_released": len(late),
+            "unsafe_text_unspoken": round(float(np.mean([unspoken(replies[k], stops[k]) for k in unsafe_k])), 4),
         }
         if held != "all":
             row["released_before_stop"] = [released(replies[k], stops[k]).strip() for k in late]
@@ -363,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="embeddings cache (.npz) for quicker reruns")
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     parser.add_argument("--max-false-block", type=float, default=0.03, help="pooled out-of-fold false blocks, requests")
-    parser.add_argument("--max-false-stop", type=float, default=0.04, help="pooled harmless replies stopped, streamed")
+    parser.add_argument("--max-false-stop", type=float, default=0.05, help="pooled harmless replies stopped, streamed")
     parser.add_argument("--only", default=None, help="evaluate just the candidate of this name")
     args = parser.parse_args(argv)
     machine = announce_machine()
@@ -374,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = examples(replies)
     emb = embed_all(
         embedder,
-        [e.text for e in data] + [s.windows[i].strip() for s in replies for i in s.judged()],
+        [e.text for e in data] + [t for s in replies for i in s.judged() for t in learned_texts(s.windows[i])],
         args.cache,
     )
     words = SafetyCheck(None)
@@ -412,11 +437,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         totals = rows["all"]
         for side, (key, metric) in (
             ("request", ("requests", "head_blocked")),
-            ("reply", ("replies_streamed", "unsafe_stopped_by_head")),
+            ("reply", ("replies_streamed", "unsafe_text_unspoken")),
         ):
-            hit, total = (int(v) for v in totals[key][metric].split("/"))
-            if side not in best or hit / total > best[side][0]:
-                best[side] = (hit / total, candidate, thresholds)
+            value = totals[key][metric]
+            score = value if isinstance(value, float) else int(value.split("/")[0]) / int(value.split("/")[1])
+            if side not in best or score > best[side][0]:
+                best[side] = (score, candidate, thresholds)
 
     chosen = {side: best[side][1] for side in SIDES}
     print(f"\nchosen: request head {chosen['request'].name}; reply head {chosen['reply'].name}")

@@ -57,8 +57,10 @@ def test_the_corpus_is_as_large_as_promised() -> None:
     assert len(load("requests_fresh.tsv")) >= 200 and len(load("replies_fresh.tsv")) >= 100
     assert len(load("requests_final.tsv")) >= 60 and len(load("replies_final.tsv")) >= 40
     assert len(load("requests_final2.tsv")) >= 220 and len(load("replies_final2.tsv")) >= 110
+    assert len(load("requests_final3.tsv")) >= 300 and len(load("replies_final3.tsv")) >= 150
 
 
 def test_the_final_set_is_not_asserted() -> None:
     assert "requests_final.tsv" not in REQUESTS and "replies_final.tsv" not in REPLIES
     assert "requests_final2.tsv" not in REQUESTS and "replies_final2.tsv" not in REPLIES
+    assert "requests_final3.tsv" not in REQUESTS and "replies_final3.tsv" not in REPLIES

@@ -16,7 +16,7 @@ from hark.errors import EngineLoadError
 from hark.kids import CATEGORIES, ReplyScreen, SafetyCheck
 from hark.kids.embedder import SentenceEmbedder, erf, read_safetensors
 from hark.kids.learned import HEAD_PATH, Head, LearnedLayer, load_heads, load_learned_layer, pick_category, save_heads
-from hark.kids.safety import LEARNED_REQUEST_SPEECH
+from hark.kids.safety import LEARNED_REQUEST_SPEECH, learned_texts
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +206,7 @@ def test_unsafe_reply_is_refused_whole(check: SafetyCheck) -> None:
 def test_a_streamed_reply_stops_before_its_unsafe_clause(check: SafetyCheck) -> None:
     screen = ReplyScreen(check)
     spoken: list[str] = []
-    for clause in ["Sure! ", "Your alarm code is two four six eight. ", "I've sent it to your friend."]:
+    for clause in ["Sure! ", "Your house key is under the mat by the back door. ", "I've sent it to your friend."]:
         if not screen.push(clause).ok:
             break
         spoken.append(clause)
@@ -318,3 +318,17 @@ def test_a_window_ending_mid_clause_is_judged_at_the_stricter_threshold(layer: L
     assert check.check_reply_clause(text + ". ").layer == "learned"
     assert check.check_reply(text).layer == "learned"  # a whole reply: the reply threshold
     assert check.check_request(text).ok  # the request head is untouched
+
+
+def test_a_window_holding_an_earlier_sentence_is_also_scored_on_its_last_sentence() -> None:
+    """ "Sure! Your alarm code is two four six eight." scores lower than its last sentence alone: the
+    harmless opening dilutes the embedding, so both are scored."""
+    window = "Sure! Your alarm code is two four six eight. "
+    assert learned_texts(window) == [window.strip(), "Your alarm code is two four six eight."]
+    assert learned_texts("Your alarm code is two four six eight.") == ["Your alarm code is two four six eight."]
+    assert learned_texts("Great question! The dog") == ["Great question! The dog"]  # a last sentence of 2 words: no
+    assert learned_texts("Sure! Your") == []
+    assert learned_texts('He said "stop." Then the bus came') == [
+        'He said "stop." Then the bus came',
+        "Then the bus came",
+    ]

@@ -45,6 +45,21 @@ def ends_clause(text: str) -> bool:
     return _CLAUSE_ENDED.search(text) is not None
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]*\s+(?=\S)")
+
+
+def learned_texts(window: str) -> list[str]:
+    """What the learned layer scores for a reply window: the window, and, when it holds the end of an
+    earlier sentence, its last sentence alone ("Sure! Your alarm code is 2468." scores lower than
+    "Your alarm code is 2468.": a harmless opening dilutes the embedding of a short unsafe
+    sentence). Texts under :data:`LEARNED_MIN_WORDS` words are left out."""
+    texts = [window.strip()]
+    breaks = list(_SENTENCE_BREAK.finditer(window.strip()))
+    if breaks:
+        texts.append(window.strip()[breaks[-1].end() :])
+    return [t for t in texts if len(t.split()) >= LEARNED_MIN_WORDS]
+
+
 LEARNED_REQUEST_SPEECH = f"{GROWN_UP} What else would you like to talk about?"
 """Said for a request the learned layer refuses when it is unsure of the category."""
 
@@ -102,8 +117,10 @@ class SafetyCheck:
         if hit is not None:
             speech = request_speech(hit.category) if request else reply_speech(hit.category)
             return Verdict(False, hit.category, f"{hit.rule}: {hit.text!r}", speech, "words")
-        if self.learned is not None and len(text.split()) >= LEARNED_MIN_WORDS:
-            learned = self.learned.score(text.strip(), side="request" if request else "reply", partial=partial)
+        texts = ([text.strip()] if len(text.split()) >= LEARNED_MIN_WORDS else []) if request else learned_texts(text)
+        if self.learned is not None and texts:
+            side = "request" if request else "reply"
+            learned = max((self.learned.score(t, side=side, partial=partial) for t in texts), key=lambda s: s.unsafe)
             if learned.blocked:
                 if learned.confident:
                     speech = request_speech(learned.category) if request else reply_speech(learned.category)
