@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.kids_safety import guarded
 from hark.errors import EngineLoadError
 from hark.kids import CATEGORIES, ReplyScreen, SafetyCheck
 from hark.kids.embedder import SentenceEmbedder, erf, read_safetensors
@@ -257,23 +257,6 @@ def test_a_streamed_replys_first_words_are_not_judged_alone(check: SafetyCheck) 
 # --- streamed replies, as KidsGuard releases them -------------------------------------------------------
 
 
-def _stream(check: SafetyCheck, text: str) -> tuple[bool, str]:
-    """``text`` sent word by word through KidsGuard's piece cutting and a ReplyScreen: (stopped, the
-    text released before the stop)."""
-    from hark.household.kidsmode import _pieces
-
-    screen = ReplyScreen(check)
-    released = ""
-    held = ""
-    for delta in [*re.findall(r"\S+\s*", text), ""]:
-        pieces, held = _pieces(held + delta) if delta else ([held] if held else [], "")
-        for piece in pieces:
-            if not screen.push(piece).ok:
-                return True, released
-            released += piece
-    return False, released
-
-
 HARMLESS_STREAMED = [  # stopped mid-clause by the head trained on whole texts alone
     "You killed it at your spelling test!",
     "Fire is very hot and can hurt you, so ask a grown-up to light the candles.",
@@ -285,7 +268,7 @@ HARMLESS_STREAMED = [  # stopped mid-clause by the head trained on whole texts a
 
 @pytest.mark.parametrize("text", HARMLESS_STREAMED)
 def test_harmless_replies_stream_whole_word_by_word(check: SafetyCheck, text: str) -> None:
-    assert _stream(check, text) == (False, text)
+    assert guarded(check, text) == (False, text)
 
 
 UNSAFE_STREAMED = [  # (reply, its unsafe part: never released); the word lists pass every one
@@ -300,7 +283,7 @@ def test_unsafe_replies_are_stopped_before_their_unsafe_part_is_released(
     check: SafetyCheck, text: str, unsafe: str
 ) -> None:
     assert SafetyCheck(None).check_reply(text).ok  # the words alone let it through
-    stopped, released = _stream(check, text)
+    stopped, released = guarded(check, text)
     assert stopped
     assert unsafe not in released
     assert text.startswith(released)
