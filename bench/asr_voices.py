@@ -25,7 +25,8 @@ recogniser, all on the same audio: the short encoder window (Hark's default), Wh
 usual 30 s window, a biasing prompt, hotwords, the closed-vocabulary command pass of
 :mod:`hark.engines.stt_commands`, the phrase pass of :mod:`hark.engines.stt_phrase` (near-sound
 command sentences scored on the audio; its rows carry the best command and both scores, so
-another margin can be tried on them offline). Decode time is the wall time of one ``transcribe`` call
+another margin can be tried on them offline), the grammar-constrained decode of
+:mod:`hark.engines.stt_grammar` (rows carry ``grammar`` the same way). Decode time is the wall time of one ``transcribe`` call
 (ms per utterance, 2 threads), on whatever else the machine is running: compare configurations
 from the same run.
 
@@ -35,6 +36,8 @@ from the same run.
     .venv/bin/python -m bench.asr_voices --configs base,prompt --quick
     .venv/bin/python -m bench.asr_voices --configs base,phrases --clean-all \
         --out bench/results/asr_voices_phrases.json            # 756 items x 2, ~6 min
+    .venv/bin/python -m bench.asr_voices --configs phrases,phrases+grammar --every 2 --no-clean \
+        --out /tmp/asr_grammar.json                            # 211 items x 2, ~2.5 min
 
 Writes ``bench/results/asr_voices.json`` (per item: voice, family, condition, reference,
 transcript, errors, skill, decode ms; per configuration and family: the summaries) with the
@@ -196,6 +199,10 @@ class Config:
     """Use the closed-vocabulary command pass (:class:`hark.engines.stt_commands.CommandRescorer`)."""
     phrases: float | None = None
     """Use the phrase pass (:mod:`hark.engines.stt_phrase`) with this margin (nats)."""
+    grammar: float | None = None
+    """Use the grammar-constrained pass (:mod:`hark.engines.stt_grammar`) with this margin (nats)."""
+    grammar_beam: int = 4
+    """Beams of the grammar-constrained search."""
 
 
 SENTENCE_PROMPT = (
@@ -233,6 +240,22 @@ def _configs() -> dict[str, Config]:
         Config(
             "commands+phrases", "n-best command pass, then the phrase pass (margin 3)", {}, commands=True, phrases=3.0
         ),
+        Config(
+            "phrases+grammar",
+            "phrase pass, then decoding constrained to the command grammar (both margin 3)",
+            {},
+            phrases=3.0,
+            grammar=3.0,
+        ),
+        Config(
+            "phrases+grammar3",
+            "phrase pass, then decoding constrained to the command grammar with 3 beams",
+            {},
+            phrases=3.0,
+            grammar=3.0,
+            grammar_beam=3,
+        ),
+        Config("grammar", "decoding constrained to the command grammar alone (margin 3)", {}, grammar=3.0),
     ]
     return {c.name: c for c in configs}
 
@@ -246,16 +269,20 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
 
         kwargs["commands"] = CommandRescorer(reader.is_command)
     stt = WhisperStt(model_dir, threads=threads, **kwargs)
-    if config.phrases is not None:
-        stt._phrases_settings = (True, config.phrases)
+    if config.phrases is not None or config.grammar is not None:
+        stt._phrases_settings = (config.phrases is not None, config.phrases or 3.0)
+        stt._grammar_settings = (config.grammar is not None, config.grammar or 3.0)
         stt.set_vocabulary(HOME_AREAS, [name for name, _, _ in HOME_ENTITIES])
         stt.set_command_filter(reader.is_command)
         stt.commands = kwargs.get("commands")
+        if stt.grammar is not None:
+            stt.grammar.beam = config.grammar_beam
         transcribe = stt.transcribe
 
         def with_phrase(audio: np.ndarray) -> str:
             text = transcribe(audio)
             PHRASE_LOG[config.name] = stt.last_phrase
+            GRAMMAR_LOG[config.name] = stt.last_grammar
             return text
 
         return with_phrase
@@ -264,6 +291,8 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
 
 PHRASE_LOG: dict[str, Any] = {}
 """The phrase pass's last choice per configuration, for the rows."""
+GRAMMAR_LOG: dict[str, Any] = {}
+"""The grammar-constrained pass's last choice per configuration, for the rows."""
 
 
 # -- running ----------------------------------------------------------------------------------------
@@ -296,6 +325,14 @@ def run_item(
                 "score": round(choice.score, 2),
                 "transcript_score": round(choice.transcript_score, 2),
             }
+    choice = GRAMMAR_LOG.pop(config_name, None)
+    if choice is not None:
+        row["grammar"] = {
+            "chosen": choice.text if choice.replaced else None,
+            "best": choice.best,
+            "score": round(choice.score, 2),
+            "transcript_score": round(choice.transcript_score, 2),
+        }
     if item.text:
         errors, words = word_errors(item.text, heard)
         row["errors"], row["words"] = errors, words
@@ -399,6 +436,12 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "ran_acoustic_check": len(phrased),
         "replaced": sum(r["phrase"]["chosen"] is not None for r in phrased),
     }
+    grammared = [r for r in rows if "grammar" in r]
+    out["grammar_pass"] = {
+        "ran": len(grammared),
+        "command_found": sum(r["grammar"]["best"] is not None for r in grammared),
+        "replaced": sum(r["grammar"]["chosen"] is not None for r in grammared),
+    }
     out["decode_ms_all"] = summary([r["decode_ms"] for r in rows])
     return out
 
@@ -432,6 +475,7 @@ def print_summary(name: str, what: str, s: dict[str, Any]) -> None:
         d = s[f"decode_ms_{kind}"]
         print(f"decode ms ({kind}): median {d['median']}, p95 {d['p95']}, mean {d['mean']}")
     print(f"phrase pass: {s['phrase_pass']}")
+    print(f"grammar pass: {s['grammar_pass']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -102,6 +102,15 @@ class SttSettings:
     """How much lower (log-probability of the whole sentence, in nats) a command may score than the
     transcript. 3 was calibrated on Hark's own voices; open speech one sound off a command ("What's
     the matter?" / "What's the weather?") scored 7.7 nats or more below it on every voice tried."""
+    grammar_decode: bool = False
+    """Grammar pass: when a transcript is still not a command, decode the audio again with Whisper
+    restricted to the command grammar from the first token (the words the classic brain's templates
+    and the home's names allow, in an order they allow, ``hark.engines.stt_grammar``); the result
+    replaces the transcript if the classic brain acts on it and it scores within ``grammar_margin``
+    of the transcript. Off by default: a decoder call per token (see bench/asr_voices.py)."""
+    grammar_margin: float = 3.0
+    """How much lower (log-probability of the whole sentence, in nats) the grammar pass's command may
+    score than the transcript."""
 
     def validate(self) -> None:
         _choice("stt.engine", self.engine, ("whisper",))
@@ -120,6 +129,7 @@ class SttSettings:
         _range("stt.commands_beam", self.commands_beam, 2, 10)
         _range("stt.commands_margin", self.commands_margin, 0.0, 2.0)
         _range("stt.phrases_margin", self.phrases_margin, 0.0, 20.0)
+        _range("stt.grammar_margin", self.grammar_margin, 0.0, 20.0)
 
 
 @dataclasses.dataclass(frozen=True)

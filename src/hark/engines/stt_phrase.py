@@ -163,6 +163,11 @@ class PhraseGrammar:
             return 0.5
         return 0.0
 
+    def forms(self, w: str) -> tuple[str, ...]:
+        """What ``w`` may stand for in the template pairs: itself, :data:`NUM` (a number) and
+        :data:`SLOT` (a number, or a word no template says)."""
+        return self._forms(w)
+
     def _forms(self, w: str) -> tuple[str, ...]:
         if w == EDGE:
             return (EDGE,)

@@ -24,7 +24,9 @@ reads Whisper's n-best (:mod:`hark.engines.stt_commands`), ``stt.phrases`` propo
 sentences that sound like the transcript (:mod:`hark.engines.stt_phrase`) and scores each
 against the same audio, teacher-forced (:meth:`WhisperStt.score`, CTranslate2's ``align``
 on the encoder output already computed), taking one only if the audio supports it within
-``stt.phrases_margin`` of Whisper's own transcript.
+``stt.phrases_margin`` of Whisper's own transcript. A third, ``stt.grammar_decode`` (off by
+default), decodes the audio again with Whisper restricted to the command grammar from the first
+token (:mod:`hark.engines.stt_grammar`) and weighs the result the same way (``stt.grammar_margin``).
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..audio.chunk import SAMPLE_RATE, Float32Array
-from ..errors import EngineLoadError
+from ..errors import EngineLoadError, StageError
 from .base import Capabilities
 from .stt_commands import CommandRescorer
+from .stt_grammar import GrammarDecoder, GrammarTokens, covers
 from .stt_phrase import Choice, PhraseFinder, PhraseGrammar
 from .stt_vocab import default_hotwords, default_prompt
 
@@ -94,6 +97,12 @@ class WhisperStt:
         self.phrases = phrases
         self.last_phrase: Choice | None = None
         """The last choice of the phrase pass (``None`` when it did not run)."""
+        self.grammar: GrammarDecoder | None = None
+        """The grammar-constrained pass (``stt.grammar_decode``), ``None`` when off."""
+        self.last_grammar: Choice | None = None
+        """The last choice of the grammar-constrained pass (``None`` when it did not run)."""
+        self.grammar_steps = 0
+        """Decoder calls made by the grammar-constrained pass (all utterances)."""
         self._is_command: Callable[[str], bool] | None = None
         self.set_vocabulary(areas, devices)
         self._suppress = [-1, *self._tokenizer.non_speech_tokens]
@@ -129,12 +138,14 @@ class WhisperStt:
         )
         stt._commands_settings = (settings.commands, settings.commands_beam, settings.commands_margin)
         stt._phrases_settings = (settings.phrases, settings.phrases_margin)
+        stt._grammar_settings = (settings.grammar_decode, settings.grammar_margin)
         if is_command is not None:
             stt.set_command_filter(is_command)
         return stt
 
     _commands_settings: tuple[bool, int, float] = (True, 4, 0.1)
     _phrases_settings: tuple[bool, float] = (True, 3.0)
+    _grammar_settings: tuple[bool, float] = (False, 3.0)
     _areas: tuple[str, ...] = ()
     _devices: tuple[str, ...] = ()
 
@@ -144,18 +155,30 @@ class WhisperStt:
         ``stt.phrases``) is off. The phrase pass reads the templates here (~0.4 s)."""
         on, beam, margin = self._commands_settings
         self.commands = CommandRescorer(is_command, beam_size=beam, margin=margin) if on and is_command else None
-        if is_command is not None and is_command == self._is_command and self.phrases is not None:
+        built = self.phrases is not None or self.grammar is not None
+        if is_command is not None and is_command == self._is_command and built:
             return  # the same grammar (every new device session gives it again): no 0.4 s rebuild
         self._is_command = is_command
         self._build_phrases()
 
     def _build_phrases(self) -> None:
         on, margin = self._phrases_settings
-        if not on or self._is_command is None:
-            self.phrases = None
+        grammar_on, grammar_margin = self._grammar_settings
+        if (not on and not grammar_on) or self._is_command is None:
+            self.phrases = self.grammar = None
             return
         grammar = PhraseGrammar.load(self.language, self._areas, self._devices)
-        self.phrases = PhraseFinder(grammar, self._is_command, margin=margin)
+        self.phrases = PhraseFinder(grammar, self._is_command, margin=margin) if on else None
+        self.grammar = None
+        if grammar_on:
+            tok = self._tokenizer
+            hf = self._model.hf_tokenizer
+            texts = hf.decode_batch([[i] for i in range(hf.get_vocab_size())])
+            tokens = GrammarTokens(grammar, texts, tok.eot, lambda text: list(tok.encode(text)))
+            self.grammar = GrammarDecoder(tokens)
+            self._grammar_margin = grammar_margin
+
+    _grammar_margin = 3.0
 
     def set_vocabulary(self, areas: Iterable[str] = (), devices: Iterable[str] = ()) -> None:
         """The home's area and device names, for an ``auto`` prompt or hotwords (call again when
@@ -163,7 +186,7 @@ class WhisperStt:
         areas, devices = list(areas), list(devices)
         changed = (tuple(areas), tuple(devices)) != (self._areas, self._devices)
         self._areas, self._devices = tuple(areas), tuple(devices)
-        if changed and self.phrases is not None and self._is_command is not None:
+        if changed and (self.phrases is not None or self.grammar is not None) and self._is_command is not None:
             self._build_phrases()
         prompt, hotwords = self._prompt_setting, self._hotwords_setting
         if prompt.lower() == AUTO:
@@ -208,8 +231,8 @@ class WhisperStt:
         audio = audio[: window * SAMPLE_RATE]
         seconds = len(audio) / SAMPLE_RATE
         plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
-        self.last_phrase = None
-        if self.commands is None and self.phrases is None and plain:
+        self.last_phrase = self.last_grammar = None
+        if self.commands is None and self.phrases is None and self.grammar is None and plain:
             return self._text(self._generate(features, window, self.beam_size)[0][0], seconds)
         # encode once: a second decode (no prompt after a loop, or the n-best) reuses it
         encoded = self._model.model.encode(features, to_cpu=False)
@@ -225,7 +248,77 @@ class WhisperStt:
             text = self.commands.choose(text, hyps)
         if self.phrases is not None and text.strip() and not self.phrases.accepts(text):
             text = self._phrase(encoded, text, len(audio))
+        if self.grammar is not None and self._is_command is not None and text.strip() and not self._is_command(text):
+            text = self._grammar_pass(encoded, text, len(audio))
         return text
+
+    def _grammar_pass(self, encoded: object, text: str, n_samples: int) -> str:
+        """The grammar-constrained pass: Whisper decodes again, only along the command grammar; the
+        result replaces ``text`` if the classic brain acts on it, the audio supports it within
+        ``stt.grammar_margin`` of ``text`` (both scored by :meth:`score`), and it says at least half
+        as many words as ``text`` (:func:`~hark.engines.stt_grammar.covers`)."""
+        assert self.grammar is not None and self._is_command is not None
+        theirs = self.score(encoded, [text], n_samples)[0]
+        floor = theirs - self._grammar_margin - _GRAMMAR_SLACK
+        decoded = self.grammar_decode(encoded, floor)
+        if decoded is None:
+            return text
+        command = decoded[:1].upper() + decoded[1:]
+        if command[-1:] not in (".", "?", "!"):
+            command = _render(command, text)
+        if not self._is_command(command):
+            self.last_grammar = Choice(text, False, None, theirs, theirs)
+            return text
+        ours = self.score(encoded, [command], n_samples)[0]
+        replaced = ours >= theirs - self._grammar_margin and covers(command, text)
+        self.last_grammar = Choice(command if replaced else text, replaced, command, ours, theirs)
+        return self.last_grammar.text
+
+    def grammar_decode(self, encoded: object, floor: float = -math.inf) -> str | None:
+        """The best sentence the command grammar allows for the encoded audio (Whisper's decoder
+        restricted token by token, :mod:`hark.engines.stt_grammar`), ``None`` if none ends with a
+        log-probability of at least ``floor``."""
+        assert self.grammar is not None
+        import ctranslate2
+
+        tok = self._tokenizer
+        start = [*tok.sot_sequence, tok.no_timestamps]
+        one = np.asarray(encoded)[:1]
+        batches: dict[int, object] = {}
+
+        def step(prefixes: list[list[int]]) -> list[np.ndarray]:
+            n = len(prefixes)
+            if n not in batches:
+                batches[n] = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(one, n, axis=0)))
+            longest = max(len(p) for p in prefixes)
+            # CTranslate2 counts the forced tokens after the start twice in max_length (measured, 4.8.5)
+            limit = max(longest + len(start), 2 * longest + 2)
+            results = self._model.model.generate(
+                batches[n],
+                [start + p for p in prefixes],
+                beam_size=1,
+                max_length=limit,
+                return_logits_vocab=True,
+                suppress_blank=False,
+                suppress_tokens=[],
+            )
+            rows = []
+            for prefix, result in zip(prefixes, results, strict=True):
+                logits = np.asarray(result.logits[0])
+                if len(logits) <= len(prefix):
+                    raise StageError(
+                        "stt", f"CTranslate2 returned {len(logits)} logit rows for a {len(prefix)}-token prefix"
+                    )
+                row = logits[len(prefix)].astype(np.float64)
+                row -= row.max()
+                rows.append(row - np.log(np.exp(row).sum()))
+            return rows
+
+        decoded = self.grammar.decode(step, floor)
+        if decoded is None:
+            return None
+        self.grammar_steps += decoded.steps
+        return decoded.text
 
     def _phrase(self, encoded: object, text: str, n_samples: int) -> str:
         """The phrase pass: command sentences that sound like ``text``, scored on the audio."""
@@ -297,6 +390,11 @@ class WhisperStt:
             elif t < tok.eot:
                 segment.append(t)
         return _drop_repeated_sentences("".join(parts).strip())
+
+
+_GRAMMAR_SLACK = 1.0
+"""Nats the grammar search keeps below what the margin allows: its log-probabilities (from
+``generate``) and the acceptance score (from ``align``) differ by a few tenths (measured)."""
 
 
 def _render(command: str, transcript: str) -> str:
