@@ -34,6 +34,14 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("hark-data")
 
 
+@pytest.fixture(scope="session")
+def whisper_dir(data_dir: Path) -> Path:
+    """Whisper base (CTranslate2), joined into this run's data folder from its wheels."""
+    from hark.engines.models import whisper_base_model
+
+    return whisper_base_model(data_dir)
+
+
 def make_settings(data_dir: Path) -> Any:
     """What the ``settings`` fixture holds: defaults and this run's data folder, never a user config."""
     from hark.config import load_settings

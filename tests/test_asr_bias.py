@@ -129,13 +129,6 @@ class _Recorder:
         return getattr(self._model, name)
 
 
-@pytest.fixture(scope="module")
-def whisper_dir(data_dir: Path) -> Path:
-    from hark.engines.models import whisper_base_model
-
-    return whisper_base_model(data_dir)
-
-
 def _speech(text: str) -> np.ndarray:
     from bench.voices import espeak
     from hark.audio import to_float

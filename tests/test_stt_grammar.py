@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from hark.config import SttSettings
 from hark.engines.stt_grammar import GrammarDecoder, GrammarTokens, covers
 from hark.engines.stt_phrase import EDGE, SLOT, PhraseGrammar
 from hark.errors import ConfigError
+from tests.test_stt_phrase import AREAS, ENTITIES, Brain
 
 # -- a tiny grammar over a tiny token vocabulary -----------------------------------------------------
 
@@ -154,37 +153,6 @@ def test_grammar_settings_default_off_and_are_validated() -> None:
 
 # -- through Whisper ----------------------------------------------------------------------------------
 
-AREAS = ("kitchen", "living room", "bedroom", "hallway", "garage")
-ENTITIES = (
-    ("kitchen ceiling light", "kitchen", "light"),
-    ("living room lamp", "living room", "light"),
-    ("bedroom light", "bedroom", "light"),
-    ("garage door", "garage", "cover"),
-)
-NOW = dt.datetime(2025, 3, 14, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))
-
-
-class Brain:
-    """The classic brain's reading, as Hark gives it to the recogniser: what would it act on?"""
-
-    def __init__(self) -> None:
-        from hark.nlu import IntentRecognizer
-
-        self.recognizer = IntentRecognizer("en", entities=ENTITIES, areas=AREAS)
-
-    def skill(self, text: str) -> str | None:
-        from hark.nlu import BrainCommand, ToolCall, first_tool_call
-
-        result = first_tool_call(self.recognizer.candidates(text), NOW)
-        if isinstance(result, ToolCall):
-            return result.tool
-        if isinstance(result, BrainCommand):
-            return f"brain:{result.command}"
-        return None
-
-    def is_command(self, text: str) -> bool:
-        return self.skill(text) is not None
-
 
 def _bench_audio(voice: str, text: str, snr_db: float | None = None, key: str = "") -> np.ndarray:
     """The sentence as bench/asr_voices.py lays it out, with pink noise at ``snr_db`` seeded by ``key``."""
@@ -193,13 +161,6 @@ def _bench_audio(voice: str, text: str, snr_db: float | None = None, key: str = 
     from hark.audio import to_float
 
     return to_float(layout(speak(voice, text), key or f"{voice}/{text}", snr_db))
-
-
-@pytest.fixture(scope="module")
-def whisper_dir(data_dir: Path) -> Path:
-    from hark.engines.models import whisper_base_model
-
-    return whisper_base_model(data_dir)
 
 
 def test_the_grammar_pass_turns_a_misheard_command_into_the_command_said(whisper_dir: Path) -> None:

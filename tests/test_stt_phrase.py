@@ -159,13 +159,6 @@ def test_phrase_settings_default_on_and_are_validated() -> None:
 # -- through Whisper ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def whisper_dir(data_dir: Path) -> Path:
-    from hark.engines.models import whisper_base_model
-
-    return whisper_base_model(data_dir)
-
-
 def _noisy(text: str, voice: str, snr_db: float, seed: int) -> np.ndarray:
     from bench.voices import add_noise, espeak, pink_noise
     from hark.audio import to_float
