@@ -316,23 +316,15 @@ def run_item(
         "decode_ms": round(ms, 1),
         "audio_s": round(len(item.samples) / SAMPLE_RATE, 2),
     }
-    if config_name in PHRASE_LOG:
-        choice = PHRASE_LOG.pop(config_name)
+    for key, log in (("phrase", PHRASE_LOG), ("grammar", GRAMMAR_LOG)):
+        choice = log.pop(config_name, None)
         if choice is not None:
-            row["phrase"] = {
+            row[key] = {
                 "chosen": choice.text if choice.replaced else None,
                 "best": choice.best,
                 "score": round(choice.score, 2),
                 "transcript_score": round(choice.transcript_score, 2),
             }
-    choice = GRAMMAR_LOG.pop(config_name, None)
-    if choice is not None:
-        row["grammar"] = {
-            "chosen": choice.text if choice.replaced else None,
-            "best": choice.best,
-            "score": round(choice.score, 2),
-            "transcript_score": round(choice.transcript_score, 2),
-        }
     if item.text:
         errors, words = word_errors(item.text, heard)
         row["errors"], row["words"] = errors, words
