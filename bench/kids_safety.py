@@ -26,7 +26,14 @@ Six corpora, each reported on its own (:data:`CORPORA`):
   keeps it out), so its figures here stay blind for v3; v4 trained on ``train3``, written for the
   weak spots final2 showed, so final2 is no longer blind for it;
 * ``final3`` (``*_final3.tsv``, 300 requests, 150 replies): written blind like final2 and run once on
-  v3; then used to choose v4 among five candidate heads (its v4 figures lean optimistic).
+  v3; then used to choose v4 among five candidate heads (its v4 figures lean optimistic);
+* ``final4`` (``*_final4.tsv``, 300 requests, 150 replies): written blind like final3, run once on the
+  shipped v4: its figures are blind. A v5 head trained with ``train4`` (written at the same time by a
+  writer who never saw final4, for final3's weak spots) and chosen by cross-validation alone did worse
+  on it, so v4 stays;
+* ``final5`` (``*_final5.tsv``, 300 requests, 150 replies): written blind after that, run once on v4 and
+  once on v4 with the new masks (:data:`hark.kids.wordlists.MASKS`, from the training sets' harmless
+  requests only): blind for both.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -85,6 +92,8 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final": ("requests_final.tsv", "replies_final.tsv"),
     "final2": ("requests_final2.tsv", "replies_final2.tsv"),
     "final3": ("requests_final3.tsv", "replies_final3.tsv"),
+    "final4": ("requests_final4.tsv", "replies_final4.tsv"),
+    "final5": ("requests_final5.tsv", "replies_final5.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -130,6 +139,33 @@ FIRST_RUNS: dict[str, Any] = {
         "replies_guarded": ("60/80", "4/70"),
     },
     "final3_blind_on_v2_for_comparison": {"requests": ("88/150", "3/150"), "replies": ("39/80", "2/70")},
+    # final4: written blind like final2 and final3 (300 requests, 150 replies), run once on the shipped v4
+    # layer, before train4 (written at the same time, by another writer who never saw final4) was added
+    "final4_blind_on_v4_shipped": {
+        "requests": ("128/150", "11/150"),
+        "replies": ("64/80", "3/70"),
+        "replies_streamed": ("64/80", "3/70"),
+        "replies_guarded": ("68/80", "3/70"),
+        "unsafe_reply_text_unspoken_guarded": 0.561,
+    },
+    # a v5 head, + train4 (chosen by cross-validation alone, never on final4), also run once on final4:
+    # worse than v4, so not shipped
+    "final4_blind_on_v5_not_shipped": {
+        "requests": ("122/150", "9/150"),
+        "replies": ("57/80", "3/70"),
+        "replies_guarded": ("62/80", "3/70"),
+    },
+    # final5: written blind after that (its writer saw neither rules, corpora nor layer), run once on v4
+    # and once on v4 with the masks added from train3/train4's harmless requests the rules stopped
+    # ("is darn a swear word", "i'm starving", "stranger danger"...): the masks saved one false block
+    "final5_blind_on_v4_shipped": {
+        "requests": ("119/150", "10/150"),
+        "replies": ("67/80", "7/70"),
+        "replies_streamed": ("69/80", "7/70"),
+        "replies_guarded": ("71/80", "7/70"),
+        "unsafe_reply_text_unspoken_guarded": 0.556,
+    },
+    "final5_blind_on_v4_with_masks": {"requests": ("119/150", "9/150"), "replies_guarded": ("71/80", "7/70")},
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""
 

@@ -67,8 +67,11 @@ FILES: dict[str, tuple[str, str]] = {
     "final": ("requests_final.tsv", "replies_final.tsv"),
     "train3": ("requests_train3.tsv", "replies_train3.tsv"),  # written for the weak spots final2 showed
 }
-# ``*_final2.tsv`` and ``*_final3.tsv`` are kept out of training: the sets written blind that
-# :mod:`bench.kids_safety` scores the shipped head on.
+# ``*_final2.tsv``, ``*_final3.tsv`` and ``*_final4.tsv`` are kept out of training: the sets written
+# blind that :mod:`bench.kids_safety` scores the shipped head on. ``*_train4.tsv`` (written for final3's
+# weak spots, at the same time as final4 and blind to it) is not used either: a head trained with it
+# (pooled thresholds pushed up by its hard harmless items) did worse on final4, blind, than the shipped
+# one: requests 122/150 blocked vs 128, replies 62/80 stopped vs 68 (see bench/kids_safety.py FIRST_RUNS).
 SIDES = ("request", "reply")
 RESULTS = Path("bench/results/kids_train.json")
 

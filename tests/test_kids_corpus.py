@@ -58,9 +58,30 @@ def test_the_corpus_is_as_large_as_promised() -> None:
     assert len(load("requests_final.tsv")) >= 60 and len(load("replies_final.tsv")) >= 40
     assert len(load("requests_final2.tsv")) >= 220 and len(load("replies_final2.tsv")) >= 110
     assert len(load("requests_final3.tsv")) >= 300 and len(load("replies_final3.tsv")) >= 150
+    assert len(load("requests_final4.tsv")) >= 300 and len(load("replies_final4.tsv")) >= 150
+    assert len(load("requests_final5.tsv")) >= 300 and len(load("replies_final5.tsv")) >= 150
+    assert len(load("requests_train4.tsv")) >= 300 and len(load("replies_train4.tsv")) >= 200
+
+
+def test_every_label_is_a_known_category() -> None:
+    from hark.kids.verdict import CATEGORIES
+
+    for name in (
+        "requests_final4.tsv",
+        "replies_final4.tsv",
+        "requests_final5.tsv",
+        "replies_final5.tsv",
+        "requests_train4.tsv",
+        "replies_train4.tsv",
+    ):
+        labels = {it.label for it in load(name)}
+        assert labels - {"safe"} <= set(CATEGORIES), name
+        assert "safe" in labels and len(labels) >= 10, name
 
 
 def test_the_final_set_is_not_asserted() -> None:
     assert "requests_final.tsv" not in REQUESTS and "replies_final.tsv" not in REPLIES
     assert "requests_final2.tsv" not in REQUESTS and "replies_final2.tsv" not in REPLIES
     assert "requests_final3.tsv" not in REQUESTS and "replies_final3.tsv" not in REPLIES
+    assert "requests_final4.tsv" not in REQUESTS and "replies_final4.tsv" not in REPLIES
+    assert "requests_final5.tsv" not in REQUESTS and "replies_final5.tsv" not in REPLIES

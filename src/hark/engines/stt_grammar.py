@@ -124,6 +124,14 @@ class GrammarTokens:
         self._tries[key] = (root, free, end)
         return self._tries[key]
 
+    def token_ids(self) -> np.ndarray:
+        """Every token the grammar's own words are spelled with, the sentence ends and the
+        word-starting digits (sorted): what a shortlist of the vocabulary must keep."""
+        words = sorted(self.grammar.vocabulary - {SLOT, NUM, EDGE})
+        ids = {t for w in words for spelling in self.spell(w) for t in spelling}
+        ids |= set(np.flatnonzero(self.ends | self.digits).tolist())
+        return np.array(sorted(ids), dtype=np.int64)
+
     def spell(self, word: str) -> list[list[int]]:
         """Token spellings of ``word`` with a leading space, lower case and capitalised."""
         found = self._spelled.get(word)

@@ -94,5 +94,17 @@ MASKS: tuple[str, ...] = (
     r"(?:takes?|took|has|have|had|got|get|need) (?:the |a lot of |some )?guts",
     r"creepy crawl(?:y|ies|ers?)",
     r"(?:alphabetical|abc|size|number|the right|the same|what) order",
+    # questions about a word, a lesson, an idiom (each from a harmless training request the rules stopped)
+    r"(?:is|isn't) (?:[\w']+ ){1,2}an? (?:swear|curse|cuss|bad|rude) ?words?",
+    r"(?:kid|boy|girl|friend|someone|somebody|brother|sister|cousin) (?:[\w']+ ){0,4}said an? (?:swear|curse|cuss|bad) ?words?"
+    r"(?=(?: (?:on|at|in|to) (?:[\w']+ ){0,3}?[\w']+)? (?:what (?:should|do|can) i do|is that (?:bad|ok|okay))|$)",
+    r"(?:i'm|i am|we're|we are) (?:so |really |super |literally )?starving(?! (?:my|our) ?sel)",
+    r"disappear into (?:a|my|the|this|that) (?:book|story|game)",
+    r"die (?:of|from) (?:boredom|embarrassment|laughing|laughter)|die laughing",
+    r"stranger danger",
+    r"what (?:should|can|could) i (?:buy|get) (?:for )?(?:my|our) (?:mom|mum|dad|mommy|daddy|sister|brother|friend|teacher|grandma|grandpa|nan|nana)",
+    r"murder (?:me|you|us|him|her|them) at",
+    r"friends? whose (?:[\w']+ ){0,2}(?:died|passed away)",
+    r"light over the (?:stove|oven|hob|cooker)|(?:stove|oven|hob|cooker) light",
 )
 """Regular expressions of innocent phrases, removed from the text before the rules run."""
