@@ -139,3 +139,23 @@ def test_a_shortlist_renormalises_over_its_tokens_and_the_extra_ones(stt: Whispe
         assert int(ours.argmax()) == int(whole.argmax())  # Whisper's own next token is kept
     with pytest.raises(ValueError, match="token ids"):
         decoder.shortlist(np.array([len(decoder.embedding)]))
+
+
+def test_priming_runs_a_transcript_once_and_shares_its_steps(stt: WhisperStt, decoder: WhisperDecoder) -> None:
+    encoded = np.asarray(stt.encode(_wav("asr_flite_rms_timer.wav")))[0]
+    start = _start(stt)
+    heard = list(stt._tokenizer.encode(" Set a timer for one hour."))
+    primed = decoder.run(encoded)
+    rows = primed.prime(start + heard)
+    assert primed.steps == 1 and len(rows) == len(start) + len(heard)
+    stepped = decoder.run(encoded)
+    for k in range(len(heard) + 1):
+        assert np.allclose(rows[len(start) - 1 + k], stepped.logprobs([start + heard[:k]])[0], atol=1e-3)
+    # every prefix of the primed sequence is free; one token past any of them is one step
+    assert [int(r.argmax()) for r in primed.logprobs([start + heard[:2], start + heard[:5]])] == [
+        heard[2],
+        heard[5],
+    ]
+    assert primed.steps == 1
+    primed.logprobs([[*start, heard[0], heard[3]]])
+    assert primed.steps == 2

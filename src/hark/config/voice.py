@@ -107,7 +107,7 @@ class SttSettings:
     restricted to the command grammar from the first token (the words the classic brain's templates
     and the home's names allow, in an order they allow, ``hark.engines.stt_grammar``); the result
     replaces the transcript if the classic brain acts on it and it scores within ``grammar_margin``
-    of the transcript. Off by default: it also runs on every open question, ~+120 ms before the
+    of the transcript. Off by default: it also runs on every open question, ~+70-120 ms before the
     transcript (right skill on unseen voices at 10 dB 38 -> 56 %; README, "Other voices")."""
     grammar_margin: float = 3.0
     """How much lower (log-probability of the whole sentence, in nats) the grammar pass's command may

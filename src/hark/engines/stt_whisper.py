@@ -48,7 +48,7 @@ from .stt_commands import CommandRescorer
 from .stt_grammar import GrammarDecoder, GrammarTokens, covers
 from .stt_phrase import Choice, PhraseFinder, PhraseGrammar
 from .stt_vocab import default_hotwords, default_prompt
-from .whisper_decoder import Shortlist, WhisperDecoder
+from .whisper_decoder import DecoderRun, Shortlist, WhisperDecoder
 
 if TYPE_CHECKING:
     from ..config import SttSettings
@@ -266,36 +266,43 @@ class WhisperStt:
         """The grammar-constrained pass: Whisper decodes again, only along the command grammar; the
         result replaces ``text`` if the classic brain acts on it, the audio supports it within
         ``stt.grammar_margin`` of ``text`` (both scored by :meth:`score`), and it says at least half
-        as many words as ``text`` (:func:`~hark.engines.stt_grammar.covers`)."""
+        as many words as ``text`` (:func:`~hark.engines.stt_grammar.covers`). The search's floor
+        comes from the numpy decoder's own score of ``text``; :meth:`score` (CTranslate2's
+        ``align``) runs only when a command was found."""
         assert self.grammar is not None and self._is_command is not None
-        phrase = self.last_phrase  # the phrase pass scored the same transcript already: no second align
-        known = phrase is not None and not phrase.replaced and phrase.text == text
-        theirs = phrase.transcript_score if phrase is not None and known else self.score(encoded, [text], n_samples)[0]
-        floor = theirs - self._grammar_margin - _GRAMMAR_SLACK
-        decoded = self.grammar_decode(encoded, floor, heard=text)
+        run, start, estimate = self._grammar_run(encoded, text)
+        decoded = self._grammar_search(run, start, estimate - self._grammar_margin - _GRAMMAR_SLACK)
         if decoded is None:
             return text
         command = decoded[:1].upper() + decoded[1:]
         if command[-1:] not in (".", "?", "!"):
             command = _render(command, text)
         if not self._is_command(command):
-            self.last_grammar = Choice(text, False, None, theirs, theirs)
+            self.last_grammar = Choice(text, False, None, estimate, estimate)
             return text
-        ours = self.score(encoded, [command], n_samples)[0]
+        phrase = self.last_phrase  # the phrase pass scored the same transcript already: no second align
+        if phrase is not None and not phrase.replaced and phrase.text == text:
+            theirs, ours = phrase.transcript_score, self.score(encoded, [command], n_samples)[0]
+        else:
+            theirs, ours = self.score(encoded, [text, command], n_samples)
         replaced = ours >= theirs - self._grammar_margin and covers(command, text)
         self.last_grammar = Choice(command if replaced else text, replaced, command, ours, theirs)
         return self.last_grammar.text
 
-    def grammar_decode(self, encoded: object, floor: float = -math.inf, heard: str = "") -> str | None:
-        """The best sentence the command grammar allows for the encoded audio (Whisper's decoder
-        restricted token by token, :mod:`hark.engines.stt_grammar`), ``None`` if none ends with a
-        log-probability of at least ``floor``. The log-probabilities are over the shortlist (the
-        grammar's tokens, the first BPE tokens) and the tokens of ``heard`` (Whisper's transcript)."""
-        assert self.grammar is not None and self._decoder is not None
+    def _grammar_run(self, encoded: object, heard: str) -> tuple[DecoderRun, list[int], float]:
+        """A decode of the encoded audio by the numpy decoder, primed with Whisper's transcript
+        ``heard`` (a search along it shares its steps), the start tokens, and the transcript's
+        log-probability (its text tokens, as :meth:`score` counts them)."""
+        assert self._decoder is not None
         tok = self._tokenizer
         start = [*tok.sot_sequence, tok.no_timestamps]
-        extra = tok.encode(" " + heard.strip()) if heard.strip() else []
-        run = self._decoder.run(np.asarray(encoded)[0], self._shortlist, extra=extra)
+        words = list(tok.encode(" " + heard.strip())) if heard.strip() else []
+        run = self._decoder.run(np.asarray(encoded)[0], self._shortlist, extra=words)
+        rows = run.prime(start + words)
+        return run, start, float(sum(rows[len(start) - 1 + i][t] for i, t in enumerate(words)))
+
+    def _grammar_search(self, run: DecoderRun, start: list[int], floor: float) -> str | None:
+        assert self.grammar is not None
 
         def step(prefixes: list[list[int]]) -> list[np.ndarray]:
             return run.logprobs([start + p for p in prefixes])
@@ -305,6 +312,15 @@ class WhisperStt:
             return None
         self.grammar_steps += decoded.steps
         return decoded.text
+
+    def grammar_decode(self, encoded: object, floor: float = -math.inf, heard: str = "") -> str | None:
+        """The best sentence the command grammar allows for the encoded audio (Whisper's decoder
+        restricted token by token, :mod:`hark.engines.stt_grammar`), ``None`` if none ends with a
+        log-probability of at least ``floor``. The log-probabilities are over the shortlist (the
+        grammar's tokens, the first BPE tokens) and the tokens of ``heard`` (Whisper's transcript)."""
+        assert self.grammar is not None
+        run, start, _ = self._grammar_run(encoded, heard)
+        return self._grammar_search(run, start, floor)
 
     def _phrase(self, encoded: object, text: str, n_samples: int) -> str:
         """The phrase pass: command sentences that sound like ``text``, scored on the audio."""

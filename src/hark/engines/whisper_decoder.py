@@ -230,8 +230,28 @@ class DecoderRun:
         self._cross = cross
         self._shortlist = shortlist
         self._cache: dict[tuple[int, ...], _Cache] = {}
+        self._rows: dict[tuple[int, ...], np.ndarray] = {}
+        """Next-token log-probabilities after each prefix of a :meth:`prime`d sequence."""
         self.steps = 0
         """Decoder forward passes run (each over one or more new tokens of a batch of prefixes)."""
+
+    def prime(self, tokens: Sequence[int]) -> list[np.ndarray]:
+        """Run ``tokens`` whole, teacher-forced, in one pass (the weights read once), and keep what
+        every prefix of it gives: row ``k`` is the log-probabilities after ``tokens[: k + 1]``. A later
+        :meth:`logprobs` of any of those prefixes costs nothing, of one token more one step (a
+        search along Whisper's own transcript shares its steps)."""
+        key = tuple(tokens)
+        if not key:
+            raise ValueError("nothing to prime")
+        (rows,), (cache,) = self._forward([self._empty()], np.array([key]), 0, every=True)
+        for k in range(1, len(key) + 1):
+            self._rows[key[:k]] = rows[k - 1]
+            self._cache[key[:k]] = tuple((keys[:, :k], values[:, :k]) for keys, values in cache)
+        return list(rows)
+
+    def _empty(self) -> _Cache:
+        d = self._d
+        return tuple((np.zeros((d.heads, 0, d.width // d.heads), np.float32),) * 2 for _ in d.layers)
 
     def logprobs(self, prefixes: Sequence[Sequence[int]]) -> list[np.ndarray]:
         """Log-probabilities (float64, over the whole vocabulary) of the token after each prefix
@@ -240,8 +260,8 @@ class DecoderRun:
         keys = [tuple(p) for p in prefixes]
         if any(not k for k in keys):
             raise ValueError("a prefix must hold at least one token")
-        out: dict[tuple[int, ...], np.ndarray] = {}
-        extend = [k for k in dict.fromkeys(keys) if k[:-1] in self._cache and len(k) > 1]
+        out: dict[tuple[int, ...], np.ndarray] = {k: self._rows[k] for k in keys if k in self._rows}
+        extend = [k for k in dict.fromkeys(keys) if k not in out and k[:-1] in self._cache and len(k) > 1]
         by_length: dict[int, list[tuple[int, ...]]] = {}
         for k in extend:
             by_length.setdefault(len(k), []).append(k)
@@ -253,17 +273,16 @@ class DecoderRun:
                 out[k], self._cache[k] = row, cache
         for k in dict.fromkeys(keys):
             if k not in out:
-                empty = tuple(
-                    (np.zeros((self._d.heads, 0, self._d.width // self._d.heads), np.float32),) * 2
-                    for _ in self._d.layers
-                )
-                (row,), (cache,) = self._forward([empty], np.array([k]), 0)
+                (row,), (cache,) = self._forward([self._empty()], np.array([k]), 0)
                 out[k], self._cache[k] = row, cache
         return [out[k] for k in keys]
 
-    def _forward(self, caches: list[_Cache], tokens: np.ndarray, start: int) -> tuple[list[np.ndarray], list[_Cache]]:
+    def _forward(
+        self, caches: list[_Cache], tokens: np.ndarray, start: int, *, every: bool = False
+    ) -> tuple[list[np.ndarray], list[_Cache]]:
         """Run ``tokens`` (``[n, t]``, at positions ``start``..) after ``caches`` (one per row, all
-        ``start`` long): the last position's log-probabilities and the longer caches."""
+        ``start`` long): the last position's log-probabilities (``every``: each position's,
+        ``[t, vocab]``) and the longer caches."""
         d = self._d
         self.steps += 1
         n, t = tokens.shape
@@ -288,16 +307,16 @@ class DecoderRun:
             x = x + _attend(q * scale, ck[None], cv[None], None) @ layer.cross_out[0] + layer.cross_out[1]
             h = _norm(x, layer.ffn_norm)
             x = x + _gelu(h @ layer.ffn_in[0] + layer.ffn_in[1]) @ layer.ffn_out[0] + layer.ffn_out[1]
-        last = _norm(x[:, -1], d.norm)
+        last = _norm(x if every else x[:, -1:], d.norm)
         short = self._shortlist
         logits = (last @ (d.embedding if short is None else short.weights).T).astype(np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         logits -= np.log(np.exp(logits).sum(axis=-1, keepdims=True))
         if short is not None:
-            full = np.full((n, len(d.embedding)), -np.inf)
-            full[:, short.ids] = logits
+            full = np.full((*logits.shape[:2], len(d.embedding)), -np.inf)
+            full[:, :, short.ids] = logits
             logits = full
-        return list(logits), [tuple(c) for c in new]
+        return [row if every else row[0] for row in logits], [tuple(c) for c in new]
 
 
 def _attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
