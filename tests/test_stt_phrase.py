@@ -73,6 +73,21 @@ def test_grammar_knows_the_templates_words_and_the_homes_names(grammar: PhraseGr
     assert grammar.fit(words("why is the sky blue today my friend"))[1] > 1
 
 
+def test_pair_fits_are_remembered_and_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hark.engines import stt_phrase
+
+    small = PhraseGrammar(frozenset({"turn", "on", "lamp"}), frozenset({("turn", "on"), ("on", "the")}))
+    asked = [("turn", "on"), ("on", "lamp"), ("lamp", "zebra"), ("zebra", "quokka"), ("on", "7")]
+    first = [small.fits(a, b) for a, b in asked]
+    assert first == [1.0, 0.0, 0.0, 0.5, 0.0]  # a template pair; none; none; two free words; a number after "on"
+    assert [small.fits(a, b) for a, b in asked] == first  # the same answers from memory
+    monkeypatch.setattr(stt_phrase, "_FITS_KEPT", 3)
+    for i in range(10):
+        small.fits("turn", f"word{i}")
+    assert len(small._fits) <= 4
+    assert small.fits("turn", "on") == 1.0
+
+
 @pytest.mark.parametrize(
     ("heard", "meant"),
     [

@@ -125,12 +125,20 @@ def _deletions(key: str, depth: int) -> set[str]:
 # -- the grammar ------------------------------------------------------------------------------------
 
 
+_FITS_KEPT = 200_000
+
+
 @dataclasses.dataclass(frozen=True)
 class PhraseGrammar:
     """The words the command templates can say, and which word may follow which."""
 
     vocabulary: frozenset[str]
     pairs: frozenset[tuple[str, str]]
+    _fits: dict[tuple[str, str], float] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """:meth:`fits` of the pairs already asked (a phrase search asks the same pairs ~300,000 times
+    an utterance); emptied past :data:`_FITS_KEPT` entries."""
 
     @classmethod
     def from_intents(cls, intents: Any, areas: Iterable[str] = (), devices: Iterable[str] = ()) -> PhraseGrammar:
@@ -154,6 +162,15 @@ class PhraseGrammar:
     def fits(self, a: str, b: str) -> float:
         """How well ``b`` may follow ``a``: 1 for a template pair of words, 0.5 through a slot (a
         number or a word no template says, inside a wildcard or a number slot), else 0."""
+        known = self._fits.get((a, b))
+        if known is not None:
+            return known
+        if len(self._fits) > _FITS_KEPT:
+            self._fits.clear()
+        self._fits[a, b] = found = self._fit_pair(a, b)
+        return found
+
+    def _fit_pair(self, a: str, b: str) -> float:
         if (a, b) in self.pairs:
             return 1.0
         fa, fb = self._forms(a), self._forms(b)
