@@ -145,12 +145,14 @@ def test_priming_runs_a_transcript_once_and_shares_its_steps(stt: WhisperStt, de
     encoded = np.asarray(stt.encode(_wav("asr_flite_rms_timer.wav")))[0]
     start = _start(stt)
     heard = list(stt._tokenizer.encode(" Set a timer for one hour."))
-    primed = decoder.run(encoded)
-    rows = primed.prime(start + heard)
-    assert primed.steps == 1 and len(rows) == len(start) + len(heard)
-    stepped = decoder.run(encoded)
-    for k in range(len(heard) + 1):
-        assert np.allclose(rows[len(start) - 1 + k], stepped.logprobs([start + heard[:k]])[0], atol=1e-3)
+    primed = decoder.run(encoded, decoder.shortlist(np.arange(2000)), extra=heard)
+    following = primed.prime(start + heard)
+    assert primed.steps == 1 and len(following) == len(start) + len(heard) - 1
+    stepped = decoder.run(encoded, decoder.shortlist(np.arange(2000)), extra=heard)
+    for k in range(len(heard)):
+        row = stepped.logprobs([start + heard[:k]])[0]
+        assert following[len(start) - 1 + k] == pytest.approx(row[heard[k]], abs=1e-3)
+        assert np.allclose(primed.logprobs([start + heard[:k]])[0], row, atol=1e-3)
     # every prefix of the primed sequence is free; one token past any of them is one step
     assert [int(r.argmax()) for r in primed.logprobs([start + heard[:2], start + heard[:5]])] == [
         heard[2],
@@ -159,3 +161,4 @@ def test_priming_runs_a_transcript_once_and_shares_its_steps(stt: WhisperStt, de
     assert primed.steps == 1
     primed.logprobs([[*start, heard[0], heard[3]]])
     assert primed.steps == 2
+    assert primed.prime([*start, 1999, 3000])[-1] == -np.inf  # a token outside the shortlist

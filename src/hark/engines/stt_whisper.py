@@ -298,8 +298,8 @@ class WhisperStt:
         start = [*tok.sot_sequence, tok.no_timestamps]
         words = list(tok.encode(" " + heard.strip())) if heard.strip() else []
         run = self._decoder.run(np.asarray(encoded)[0], self._shortlist, extra=words)
-        rows = run.prime(start + words)
-        return run, start, float(sum(rows[len(start) - 1 + i][t] for i, t in enumerate(words)))
+        following = run.prime(start + words)  # each token after the ones before it
+        return run, start, float(sum(following[len(start) - 1 :]))
 
     def _grammar_search(self, run: DecoderRun, start: list[int], floor: float) -> str | None:
         assert self.grammar is not None

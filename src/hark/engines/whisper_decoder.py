@@ -24,6 +24,7 @@ an :class:`~hark.errors.EngineLoadError`.
 
 from __future__ import annotations
 
+import math
 import mmap
 import struct
 from collections.abc import Sequence
@@ -229,17 +230,23 @@ class DecoderRun:
         self._d = decoder
         self._cross = cross
         self._shortlist = shortlist
+        vocab = len(decoder.embedding)
+        self._column = np.arange(vocab) if shortlist is None else np.full(vocab, -1)
+        """Each token's column in the computed log-probabilities (-1: not computed)."""
+        if shortlist is not None:
+            self._column[shortlist.ids] = np.arange(len(shortlist.ids))
         self._cache: dict[tuple[int, ...], _Cache] = {}
         self._rows: dict[tuple[int, ...], np.ndarray] = {}
-        """Next-token log-probabilities after each prefix of a :meth:`prime`d sequence."""
+        """Next-token log-probabilities (computed columns only) after each prefix of a :meth:`prime`d sequence."""
         self.steps = 0
         """Decoder forward passes run (each over one or more new tokens of a batch of prefixes)."""
 
-    def prime(self, tokens: Sequence[int]) -> list[np.ndarray]:
-        """Run ``tokens`` whole, teacher-forced, in one pass (the weights read once), and keep what
-        every prefix of it gives: row ``k`` is the log-probabilities after ``tokens[: k + 1]``. A later
-        :meth:`logprobs` of any of those prefixes costs nothing, of one token more one step (a
-        search along Whisper's own transcript shares its steps)."""
+    def prime(self, tokens: Sequence[int]) -> list[float]:
+        """Run ``tokens`` whole, teacher-forced, in one pass (the weights read once): the
+        log-probability of each token after the ones before it (``len(tokens) - 1`` values,
+        ``-inf`` for a token outside the shortlist). What every prefix gives is kept: a later
+        :meth:`logprobs` of one of them costs nothing, of one token more one step (a search along
+        Whisper's own transcript shares its steps)."""
         key = tuple(tokens)
         if not key:
             raise ValueError("nothing to prime")
@@ -247,7 +254,8 @@ class DecoderRun:
         for k in range(1, len(key) + 1):
             self._rows[key[:k]] = rows[k - 1]
             self._cache[key[:k]] = tuple((keys[:, :k], values[:, :k]) for keys, values in cache)
-        return list(rows)
+        columns = self._column[list(key[1:])]
+        return [float(rows[k][c]) if c >= 0 else -math.inf for k, c in enumerate(columns)]
 
     def _empty(self) -> _Cache:
         d = self._d
@@ -260,7 +268,7 @@ class DecoderRun:
         keys = [tuple(p) for p in prefixes]
         if any(not k for k in keys):
             raise ValueError("a prefix must hold at least one token")
-        out: dict[tuple[int, ...], np.ndarray] = {k: self._rows[k] for k in keys if k in self._rows}
+        out: dict[tuple[int, ...], np.ndarray] = {k: self._full(self._rows[k]) for k in keys if k in self._rows}
         extend = [k for k in dict.fromkeys(keys) if k not in out and k[:-1] in self._cache and len(k) > 1]
         by_length: dict[int, list[tuple[int, ...]]] = {}
         for k in extend:
@@ -270,19 +278,27 @@ class DecoderRun:
                 [self._cache[k[:-1]] for k in group], np.array([[k[-1]] for k in group]), len(group[0]) - 1
             )
             for k, row, cache in zip(group, *rows, strict=True):
-                out[k], self._cache[k] = row, cache
+                out[k], self._cache[k] = self._full(row), cache
         for k in dict.fromkeys(keys):
             if k not in out:
                 (row,), (cache,) = self._forward([self._empty()], np.array([k]), 0)
-                out[k], self._cache[k] = row, cache
+                out[k], self._cache[k] = self._full(row), cache
         return [out[k] for k in keys]
+
+    def _full(self, row: np.ndarray) -> np.ndarray:
+        """Computed log-probabilities over the whole vocabulary (``-inf`` outside the shortlist)."""
+        if self._shortlist is None:
+            return row
+        full = np.full(len(self._column), -np.inf)
+        full[self._shortlist.ids] = row
+        return full
 
     def _forward(
         self, caches: list[_Cache], tokens: np.ndarray, start: int, *, every: bool = False
     ) -> tuple[list[np.ndarray], list[_Cache]]:
         """Run ``tokens`` (``[n, t]``, at positions ``start``..) after ``caches`` (one per row, all
-        ``start`` long): the last position's log-probabilities (``every``: each position's,
-        ``[t, vocab]``) and the longer caches."""
+        ``start`` long): the last position's log-probabilities over the computed columns
+        (``every``: each position's, ``[t, columns]``) and the longer caches."""
         d = self._d
         self.steps += 1
         n, t = tokens.shape
@@ -312,10 +328,6 @@ class DecoderRun:
         logits = (last @ (d.embedding if short is None else short.weights).T).astype(np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         logits -= np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        if short is not None:
-            full = np.full((*logits.shape[:2], len(d.embedding)), -np.inf)
-            full[:, :, short.ids] = logits
-            logits = full
         return [row if every else row[0] for row in logits], [tuple(c) for c in new]
 
 
