@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Six corpora, each reported on its own (:data:`CORPORA`):
+Eight corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
