@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Eight corpora, each reported on its own (:data:`CORPORA`):
+Eight corpora (and one kept unseen), each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -33,7 +33,10 @@ Eight corpora, each reported on its own (:data:`CORPORA`):
   on it, so v4 stays;
 * ``final5`` (``*_final5.tsv``, 300 requests, 150 replies): written blind after that, run once on v4 and
   once on v4 with the new masks (:data:`hark.kids.wordlists.MASKS`, from the training sets' harmless
-  requests only): blind for both.
+  requests only): blind for both;
+* ``final6`` (``*_final6.tsv``, 300 requests, 150 replies): written blind at the end of that session and
+  **never run**: it is not in :data:`CORPORA`. Add it for the first run of the next change to the layer
+  (record that run in :data:`FIRST_RUNS` before changing anything for it).
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.

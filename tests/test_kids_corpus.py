@@ -60,6 +60,7 @@ def test_the_corpus_is_as_large_as_promised() -> None:
     assert len(load("requests_final3.tsv")) >= 300 and len(load("replies_final3.tsv")) >= 150
     assert len(load("requests_final4.tsv")) >= 300 and len(load("replies_final4.tsv")) >= 150
     assert len(load("requests_final5.tsv")) >= 300 and len(load("replies_final5.tsv")) >= 150
+    assert len(load("requests_final6.tsv")) >= 300 and len(load("replies_final6.tsv")) >= 150
     assert len(load("requests_train4.tsv")) >= 300 and len(load("replies_train4.tsv")) >= 200
 
 
