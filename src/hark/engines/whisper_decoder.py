@@ -202,13 +202,10 @@ class WhisperDecoder:
             kv = enc @ layer.kv[0] + layer.kv[1]
             k, vv = np.split(kv, 2, axis=-1)
             cross.append((self._heads(k[None])[0], self._heads(vv[None])[0]))  # [heads, frames, d]
+        more = np.array([], np.int64)
         if shortlist is not None:
             more = np.setdiff1d(np.asarray(list(extra), dtype=np.int64), shortlist.ids)
-            if len(more):
-                shortlist = Shortlist(
-                    np.concatenate([shortlist.ids, more]), np.concatenate([shortlist.weights, self.embedding[more]])
-                )
-        return DecoderRun(self, cross, shortlist)
+        return DecoderRun(self, cross, shortlist, more)
 
     def _heads(self, x: np.ndarray) -> np.ndarray:
         """``[n, t, width]`` -> ``[n, heads, t, width / heads]``."""
@@ -225,16 +222,26 @@ class DecoderRun:
     self-attention state kept, so extending a prefix already run by one token is one step."""
 
     def __init__(
-        self, decoder: WhisperDecoder, cross: list[tuple[np.ndarray, np.ndarray]], shortlist: Shortlist | None = None
+        self,
+        decoder: WhisperDecoder,
+        cross: list[tuple[np.ndarray, np.ndarray]],
+        shortlist: Shortlist | None = None,
+        more: np.ndarray | None = None,
     ) -> None:
+        """``more``: token ids computed besides the (shared, unchanged) ``shortlist``."""
         self._d = decoder
         self._cross = cross
         self._shortlist = shortlist
+        more = np.array([], np.int64) if more is None or shortlist is None else more
+        self._more = decoder.embedding[more] if len(more) else None
+        """The output weights of ``more`` (their logits are computed apart: the shortlist is not copied)."""
         vocab = len(decoder.embedding)
-        self._column = np.arange(vocab) if shortlist is None else np.full(vocab, -1)
+        self._ids = None if shortlist is None else np.concatenate([shortlist.ids, more])
+        """The tokens computed, in column order (``None``: the whole vocabulary)."""
+        self._column = np.arange(vocab) if self._ids is None else np.full(vocab, -1)
         """Each token's column in the computed log-probabilities (-1: not computed)."""
-        if shortlist is not None:
-            self._column[shortlist.ids] = np.arange(len(shortlist.ids))
+        if self._ids is not None:
+            self._column[self._ids] = np.arange(len(self._ids))
         self._cache: dict[tuple[int, ...], _Cache] = {}
         self._rows: dict[tuple[int, ...], np.ndarray] = {}
         """Next-token log-probabilities (computed columns only) after each prefix of a :meth:`prime`d sequence."""
@@ -287,10 +294,10 @@ class DecoderRun:
 
     def _full(self, row: np.ndarray) -> np.ndarray:
         """Computed log-probabilities over the whole vocabulary (``-inf`` outside the shortlist)."""
-        if self._shortlist is None:
+        if self._ids is None:
             return row
         full = np.full(len(self._column), -np.inf)
-        full[self._shortlist.ids] = row
+        full[self._ids] = row
         return full
 
     def _forward(
@@ -326,6 +333,8 @@ class DecoderRun:
         last = _norm(x if every else x[:, -1:], d.norm)
         short = self._shortlist
         logits = (last @ (d.embedding if short is None else short.weights).T).astype(np.float64)
+        if self._more is not None:
+            logits = np.concatenate([logits, (last @ self._more.T).astype(np.float64)], axis=-1)
         logits -= logits.max(axis=-1, keepdims=True)
         logits -= np.log(np.exp(logits).sum(axis=-1, keepdims=True))
         return [row if every else row[0] for row in logits], [tuple(c) for c in new]
