@@ -365,7 +365,7 @@ def test_with_the_learned_layer_safety_advice_passes(shipped: SafetyCheck, text:
 
 
 def _with_threshold(layer: LearnedLayer, threshold: float) -> LearnedLayer:
-    heads = {side: dataclasses.replace(head, threshold=threshold) for side, head in layer.heads.items()}
+    heads = {side: dataclasses.replace(head, threshold=threshold, concern_threshold=None) for side, head in layer.heads.items()}
     return LearnedLayer(layer.embedder, heads["request"], heads["reply"])
 
 

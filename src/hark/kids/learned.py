@@ -47,6 +47,8 @@ SERIOUS: tuple[str, ...] = (SELF_HARM, STRANGERS, SENSITIVE)
 """Categories whose words (a grown-up, right now) matter more than a wrong guess costs: named when
 their share among the categories reaches :data:`SERIOUS_SHARE`, even if another is likelier."""
 SERIOUS_SHARE = 0.25
+CONCERN_SHARE = 0.5
+"""The share a serious category needs among the categories for the check-in tier (:attr:`Head.concern_threshold`)."""
 CONFIDENT_SHARE = 0.5
 """Below this share (and not serious), the category is a guess: say the general redirect."""
 
@@ -69,6 +71,13 @@ class Head:
     partial_threshold: float | None = None
     """For a streamed window that ends mid-clause ("You killed it at your"): a stricter threshold
     (None: ``threshold``). A head trained on whole texts scores unfinished clauses less surely."""
+    concern_threshold: float | None = None
+    """The check-in tier: below ``threshold`` but at or above this, a text whose categories are at
+    least :data:`CONCERN_SHARE` one of :data:`SERIOUS` (a disclosure, a child talking of not wanting
+    to be here, an adult asking for secrets) is met with a kind check-in and a grown-up
+    (:data:`hark.kids.phrases.CHECK_IN_SPEECH`), not answered. None: no such tier. A false check-in
+    costs a child one kind sentence; a missed "my stepdad hits me with his belt" costs far more. Chosen
+    by ``bench/kids_concern.py`` on corpora the head was not trained on."""
 
     def __post_init__(self) -> None:
         rows = len(self.classes)
@@ -83,6 +92,10 @@ class Head:
             raise EngineLoadError(f"a safety head's threshold must be in [0, 1], not {self.threshold}")
         if self.partial_threshold is not None and not 0.0 <= self.partial_threshold <= 1.0:
             raise EngineLoadError(f"a safety head's partial threshold must be in [0, 1], not {self.partial_threshold}")
+        if self.concern_threshold is not None and not 0.0 <= self.concern_threshold <= self.threshold:
+            raise EngineLoadError(
+                f"a safety head's concern threshold must be in [0, threshold {self.threshold}], not {self.concern_threshold}"
+            )
 
     def threshold_for(self, *, partial: bool) -> float:
         """The refusal threshold for a whole text or clause, or (``partial``) a window ending mid-clause."""
@@ -123,6 +136,8 @@ class LearnedScore:
     category: str
     confidence: float
     confident: bool
+    concern: bool = False
+    """Not blocked, but in the check-in tier (:attr:`Head.concern_threshold`): ``category`` is serious."""
 
 
 def pick_category(classes: tuple[str, ...], shares: npt.NDArray[np.float64]) -> tuple[str, float, bool]:
@@ -133,6 +148,14 @@ def pick_category(classes: tuple[str, ...], shares: npt.NDArray[np.float64]) -> 
             return serious, share, True
     best = int(np.argmax(shares))
     return classes[best], float(shares[best]), float(shares[best]) >= CONFIDENT_SHARE
+
+
+def concern_category(classes: tuple[str, ...], shares: npt.NDArray[np.float64]) -> tuple[str, float] | None:
+    """The serious category (:data:`SERIOUS`) with at least :data:`CONCERN_SHARE` of the category shares, if any."""
+    for serious in SERIOUS:
+        if serious in classes and (share := float(shares[classes.index(serious)])) >= CONCERN_SHARE:
+            return serious, share
+    return None
 
 
 def save_heads(path: Path, request: Head, reply: Head, *, model: str) -> None:
@@ -146,6 +169,8 @@ def save_heads(path: Path, request: Head, reply: Head, *, model: str) -> None:
         arrays[f"{side}_binary"] = np.array(head.binary)
         if head.partial_threshold is not None:
             arrays[f"{side}_partial_threshold"] = np.array(head.partial_threshold, np.float64)
+        if head.concern_threshold is not None:
+            arrays[f"{side}_concern_threshold"] = np.array(head.concern_threshold, np.float64)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         np.savez_compressed(f, **arrays)  # type: ignore[arg-type]
@@ -164,6 +189,9 @@ def load_heads(path: Path = HEAD_PATH) -> tuple[Head, Head, str]:
                     binary=bool(data[f"{side}_binary"]),
                     partial_threshold=(
                         float(data[f"{side}_partial_threshold"]) if f"{side}_partial_threshold" in data else None
+                    ),
+                    concern_threshold=(
+                        float(data[f"{side}_concern_threshold"]) if f"{side}_concern_threshold" in data else None
                     ),
                 )
                 for side in SIDES
@@ -213,6 +241,7 @@ class LearnedLayer:
         return f"{self.model}; thresholds " + ", ".join(
             f"{side} {head.threshold:.3f}"
             + (f" (mid-clause {head.partial_threshold:.3f})" if head.partial_threshold is not None else "")
+            + (f" (check-in {head.concern_threshold:.3f})" if head.concern_threshold is not None else "")
             for side, head in self.heads.items()
         )
 
@@ -237,7 +266,13 @@ class LearnedLayer:
         unsafe, cats = head.probabilities(self.embedding(text))
         category, share, confident = pick_category(head.classes[1:], cats[0])
         p = float(unsafe[0])
-        return LearnedScore(p, p >= head.threshold_for(partial=partial), category, share, confident)
+        blocked = p >= head.threshold_for(partial=partial)
+        concern = False
+        if not blocked and not partial and head.concern_threshold is not None and p >= head.concern_threshold:
+            serious = concern_category(head.classes[1:], cats[0])
+            if serious is not None:
+                category, share, confident, concern = serious[0], serious[1], True, True
+        return LearnedScore(p, blocked, category, share, confident, concern)
 
 
 @functools.lru_cache(maxsize=1)

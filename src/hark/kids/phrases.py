@@ -37,6 +37,14 @@ REQUEST_SPEECH: dict[str, str] = {
 }
 """Said instead of answering a child's request, per category."""
 
+CHECK_IN_SPEECH = (
+    "Thank you for telling me. If anything is worrying you, or someone is hurting you or asking you to keep "
+    "a secret, please tell a grown-up you trust, like a parent or a teacher. They can help."
+)
+"""Said for a request in the learned layer's check-in tier (:attr:`hark.kids.learned.Head.concern_threshold`):
+it may be a disclosure, or nothing at all ("i dont feel like eating my dinner its yucky"), so it
+alarms no one and still tells a child who needs it where help is."""
+
 REPLY_SPEECH_DEFAULT = f"Hmm, let's talk about something else. {GROWN_UP} What's your favourite animal?"
 
 REPLY_SPEECH: dict[str, str] = {

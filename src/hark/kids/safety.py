@@ -10,7 +10,9 @@ Three local layers, in this order (the first that refuses decides what is said):
 2. **The learned layer** (:mod:`hark.kids.learned`): sentence embeddings (all-MiniLM-L6-v2, in
    numpy) and a head trained offline on the labelled corpora (``bench/kids_train.py``): the
    phrasings nobody listed ("the stuff in the blue bottle under the sink"). It names a category
-   too; when it is unsure which, the general redirect to a grown-up is said. A few milliseconds.
+   too; when it is unsure which, the general redirect to a grown-up is said. Below its refusal
+   threshold, a request that reads as a disclosure or a danger to the child (a serious category,
+   at the head's check-in threshold) gets a kind check-in that names a grown-up. A few milliseconds.
 3. **The offline classifier** of ``alt-profanity-check`` (:mod:`hark.kids.classifier`) at a
    measured threshold (``bench/kids_safety.py``): offensive language the lists do not name.
 
@@ -25,7 +27,7 @@ import re
 from .classifier import TextClassifier
 from .learned import LearnedLayer
 from .normalise import Normaliser
-from .phrases import GROWN_UP, REPLY_SPEECH_DEFAULT, reply_speech, request_speech
+from .phrases import CHECK_IN_SPEECH, GROWN_UP, REPLY_SPEECH_DEFAULT, reply_speech, request_speech
 from .rules import Matcher, default_matchers, vocabulary
 from .verdict import OK, PROFANITY, Verdict
 
@@ -120,7 +122,8 @@ class SafetyCheck:
         texts = ([text.strip()] if len(text.split()) >= LEARNED_MIN_WORDS else []) if request else learned_texts(text)
         if self.learned is not None and texts:
             side = "request" if request else "reply"
-            learned = max((self.learned.score(t, side=side, partial=partial) for t in texts), key=lambda s: s.unsafe)
+            scores = [self.learned.score(t, side=side, partial=partial) for t in texts]
+            learned = max(scores, key=lambda s: s.unsafe)
             if learned.blocked:
                 if learned.confident:
                     speech = request_speech(learned.category) if request else reply_speech(learned.category)
@@ -128,6 +131,11 @@ class SafetyCheck:
                     speech = LEARNED_REQUEST_SPEECH if request else REPLY_SPEECH_DEFAULT
                 reason = f"learned: {learned.unsafe:.3f} {learned.category} ({learned.confidence:.2f})"
                 return Verdict(False, learned.category, reason, speech, "learned", learned.unsafe)
+            concern = max((s for s in scores if s.concern), key=lambda s: s.unsafe, default=None)
+            if concern is not None:
+                speech = CHECK_IN_SPEECH if request else reply_speech(concern.category)
+                reason = f"learned check-in: {concern.unsafe:.3f} {concern.category} ({concern.confidence:.2f})"
+                return Verdict(False, concern.category, reason, speech, "learned", concern.unsafe)
         if self.classifier is None:
             return OK
         score = self.classifier.probability(matcher.mask(normalised))  # "moby dick" is no insult
