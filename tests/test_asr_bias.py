@@ -254,18 +254,21 @@ class _RecordingStt:
         self.vocabulary = (list(areas), list(devices))
 
 
-@pytest.mark.parametrize(("commands", "phrases"), [(True, False), (False, True), (False, False)])
+@pytest.mark.parametrize(
+    ("commands", "phrases", "grammar"),
+    [(True, False, False), (False, True, False), (False, False, True), (False, False, False)],
+)
 async def test_the_household_gives_the_recogniser_its_command_grammar(
-    settings: Any, tmp_path: Path, commands: bool, phrases: bool
+    settings: Any, tmp_path: Path, commands: bool, phrases: bool, grammar: bool
 ) -> None:
-    """Either closed-vocabulary pass (the n-best one, the phrase one) gets the classic grammar;
-    with both off the recogniser is given none."""
+    """Every closed-vocabulary pass (the n-best one, the phrase one, the grammar one) gets the classic
+    grammar; with all off the recogniser is given none."""
     import dataclasses
 
     from hark.household import Household
 
     s = dataclasses.replace(settings, data_dir=tmp_path).replace(
-        llm={"backend": "off"}, stt={"commands": commands, "phrases": phrases}
+        llm={"backend": "off"}, stt={"commands": commands, "phrases": phrases, "grammar_decode": grammar}
     )
     household = await Household.open(s)
     try:
@@ -274,9 +277,9 @@ async def test_the_household_gives_the_recogniser_its_command_grammar(
         assert not household.reads_as_command("why is the sky blue")
         stt = _RecordingStt()
         household.tune_stt(stt)
-        assert (stt.filter is not None) == (commands or phrases)
+        assert (stt.filter is not None) == (commands or phrases or grammar)
         assert stt.vocabulary is None  # no smart home: no names to add
-        if commands or phrases:
+        if commands or phrases or grammar:
             assert stt.filter("stop") and not stt.filter("tell me a story")
     finally:
         await household.close()

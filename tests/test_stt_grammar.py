@@ -145,8 +145,8 @@ def test_nothing_is_decoded_when_no_sentence_can_end() -> None:
     assert decoder.decode(step) is None  # type: ignore[arg-type]
 
 
-def test_grammar_settings_default_off_and_are_validated() -> None:
-    assert SttSettings().grammar_decode is False
+def test_the_grammar_pass_is_the_default_closed_vocabulary_pass_and_is_validated() -> None:
+    assert (SttSettings().grammar_decode, SttSettings().phrases, SttSettings().commands) == (True, False, False)
     with pytest.raises(ConfigError, match="grammar_margin"):
         SttSettings(grammar_decode=True, grammar_margin=-1.0).validate()
 
@@ -189,8 +189,12 @@ def test_the_grammar_pass_turns_a_misheard_command_into_the_command_said(whisper
     assert stt.grammar is None
 
 
-def test_the_grammar_pass_is_off_by_default(whisper_dir: Path) -> None:
+def test_the_grammar_pass_is_on_by_default_and_the_phrase_pass_off(whisper_dir: Path) -> None:
     from hark.engines.stt_whisper import WhisperStt
 
     stt = WhisperStt.from_settings(whisper_dir, SttSettings(), is_command=lambda text: False)
+    assert stt.grammar is not None and stt.phrases is None
+    stt = WhisperStt.from_settings(
+        whisper_dir, SttSettings(grammar_decode=False, phrases=True), is_command=lambda t: False
+    )
     assert stt.grammar is None and stt.phrases is not None

@@ -165,8 +165,8 @@ def test_margin_must_not_be_negative(grammar: PhraseGrammar) -> None:
         PhraseFinder(grammar, lambda t: True, margin=-0.5)
 
 
-def test_phrase_settings_default_on_and_are_validated() -> None:
-    assert SttSettings().phrases is True
+def test_phrase_settings_default_off_and_are_validated() -> None:
+    assert SttSettings().phrases is False  # the grammar pass replaced it (tests/test_stt_grammar.py)
     with pytest.raises(ConfigError, match="phrases_margin"):
         SttSettings(phrases=True, phrases_margin=-1.0).validate()
 

@@ -163,7 +163,7 @@ async def test_hands_free_in_chromium(settings, engines, tmp_path: Path) -> None
         kinds = [e["type"] for e in state["events"]]
         assert "wake-end" in kinds and kinds.index("wake-end") < kinds.index("stt-end"), kinds
         assert wer("What time is it?", turn["transcript"]) <= 0.25, turn
-        assert re.fullmatch(r"It's \d{1,2}:\d{2} [AP]M\.", turn["reply"]), turn
+        assert re.fullmatch(r"It's \d{1,2}(:\d{2})? [AP]M\.", turn["reply"]), turn  # on the hour: "It's 6 PM."
         log = await page.locator("#log li").all_text_contents()  # the newest first; the WAV loops on
         assert turn["reply"] in log[-1] and turn["transcript"] in log[-1], log
         assert state["errors"] == [] and page_errors == []

@@ -93,22 +93,26 @@ class SttSettings:
     """Hypotheses searched by the closed-vocabulary pass."""
     commands_margin: float = 0.1
     """How much worse (mean log-probability per token) a command hypothesis may score than the best one."""
-    phrases: bool = True
+    phrases: bool = False
     """Phrase pass: when a transcript is not a command, propose command sentences that sound like it
     (near sounds of the classic brain's template words and the home's names, read by the classic
     brain) and score each against the same audio with Whisper teacher-forced; the best replaces the
-    transcript if it scores within ``phrases_margin`` of the transcript (``hark.engines.stt_phrase``)."""
+    transcript if it scores within ``phrases_margin`` of the transcript (``hark.engines.stt_phrase``).
+    Off by default since the grammar pass (``grammar_decode``) hears more commands at less cost: with
+    both, 2 points more right skill on unseen voices for ~25-45 ms more per open question (its cost
+    grows with the home's device names)."""
     phrases_margin: float = 3.0
     """How much lower (log-probability of the whole sentence, in nats) a command may score than the
     transcript. 3 was calibrated on Hark's own voices; open speech one sound off a command ("What's
     the matter?" / "What's the weather?") scored 7.7 nats or more below it on every voice tried."""
-    grammar_decode: bool = False
-    """Grammar pass: when a transcript is still not a command, decode the audio again with Whisper
+    grammar_decode: bool = True
+    """Grammar pass: when a transcript is not a command, decode the audio again with Whisper
     restricted to the command grammar from the first token (the words the classic brain's templates
     and the home's names allow, in an order they allow, ``hark.engines.stt_grammar``); the result
     replaces the transcript if the classic brain acts on it and it scores within ``grammar_margin``
-    of the transcript. Off by default: it also runs on every open question, ~+70-120 ms before the
-    transcript (right skill on unseen voices at 10 dB 38 -> 56 %; README, "Other voices")."""
+    of the transcript. It runs on every open question too (~60 ms of decoder steps there, with the
+    decoder's float32 weights, +180 MB); right skill on unseen voices at 10 dB 39 -> 60 % against the
+    phrase pass (README, "Other voices")."""
     grammar_margin: float = 3.0
     """How much lower (log-probability of the whole sentence, in nats) the grammar pass's command may
     score than the transcript."""

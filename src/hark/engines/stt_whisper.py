@@ -18,14 +18,14 @@ own ``initial_prompt`` and ``hotwords`` do (:meth:`WhisperModel.get_prompt`). Th
 generation budget is counted after them: CTranslate2's ``max_length`` includes the
 prompt, so a long prompt would otherwise cut the transcript short.
 
-Two closed-vocabulary passes run only when a transcript is not a command the classic brain
-acts on (both need its grammar, :meth:`WhisperStt.set_command_filter`): ``stt.commands``
-reads Whisper's n-best (:mod:`hark.engines.stt_commands`), ``stt.phrases`` proposes command
+Closed-vocabulary passes run only when a transcript is not a command the classic brain
+acts on (they need its grammar, :meth:`WhisperStt.set_command_filter`): ``stt.commands`` (off)
+reads Whisper's n-best (:mod:`hark.engines.stt_commands`), ``stt.phrases`` (off) proposes command
 sentences that sound like the transcript (:mod:`hark.engines.stt_phrase`) and scores each
 against the same audio, teacher-forced (:meth:`WhisperStt.score`, CTranslate2's ``align``
 on the encoder output already computed), taking one only if the audio supports it within
-``stt.phrases_margin`` of Whisper's own transcript. A third, ``stt.grammar_decode`` (off by
-default), decodes the audio again with Whisper restricted to the command grammar from the first
+``stt.phrases_margin`` of Whisper's own transcript. The third, ``stt.grammar_decode`` (**on** by
+default: it hears the most commands for the least time), decodes the audio again with Whisper restricted to the command grammar from the first
 token (:mod:`hark.engines.stt_grammar`) and weighs the result the same way (``stt.grammar_margin``);
 its decoder is Whisper's own run in numpy with the state kept between steps
 (:mod:`hark.engines.whisper_decoder`), on the same encoder output.
@@ -147,8 +147,8 @@ class WhisperStt:
         return stt
 
     _commands_settings: tuple[bool, int, float] = (True, 4, 0.1)
-    _phrases_settings: tuple[bool, float] = (True, 3.0)
-    _grammar_settings: tuple[bool, float] = (False, 3.0)
+    _phrases_settings: tuple[bool, float] = (False, 3.0)
+    _grammar_settings: tuple[bool, float] = (True, 3.0)
     _areas: tuple[str, ...] = ()
     _devices: tuple[str, ...] = ()
 

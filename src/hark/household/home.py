@@ -227,10 +227,12 @@ class Household:
 
     def tune_stt(self, stt: object) -> None:
         """Give a recogniser that can use them the home's vocabulary: room and device names for
-        ``stt.prompt``/``stt.hotwords = "auto"``, and the classic grammar for ``stt.commands``."""
+        ``stt.prompt``/``stt.hotwords = "auto"``, and the classic grammar for the closed-vocabulary
+        passes (``stt.commands``, ``stt.phrases``, ``stt.grammar_decode``)."""
         if self.smarthome is not None and callable(set_vocabulary := getattr(stt, "set_vocabulary", None)):
             set_vocabulary(self.smarthome.areas(), [name for name, _area, _domain in self.smarthome.entity_names()])
-        if (self.settings.stt.commands or self.settings.stt.phrases) and callable(
+        stt_settings = self.settings.stt
+        if (stt_settings.commands or stt_settings.phrases or stt_settings.grammar_decode) and callable(
             set_filter := getattr(stt, "set_command_filter", None)
         ):
             set_filter(self.reads_as_command)
