@@ -218,7 +218,7 @@ def _configs() -> dict[str, Config]:
     prompt = default_prompt(areas=HOME_AREAS, devices=[name for name, _, _ in HOME_ENTITIES])
     hotwords = default_hotwords(areas=HOME_AREAS, devices=[name for name, _, _ in HOME_ENTITIES])
     configs = [
-        Config("base", "Hark's default: short window (min 4 s), greedy", {}),
+        Config("base", "Whisper alone: short window (min 4 s), greedy, no closed-vocabulary pass", {}),
         Config("window30", "Whisper's standard 30 s window", {"min_window_s": 30.0}),
         Config("beam4", "beam search, 4 beams", {"beam_size": 4}),
         Config("prompt", "automatic prompt from the command vocabulary and the home's names", {"prompt": prompt}),
@@ -255,7 +255,9 @@ def _configs() -> dict[str, Config]:
             grammar=3.0,
             grammar_beam=3,
         ),
-        Config("grammar", "decoding constrained to the command grammar alone (margin 3)", {}, grammar=3.0),
+        Config("grammar", "decoding constrained to the command grammar alone (margin 3): the default", {}, grammar=3.0),
+        Config("grammar6", "the grammar pass alone with 6 beams", {}, grammar=3.0, grammar_beam=6),
+        Config("grammar8", "the grammar pass alone with 8 beams", {}, grammar=3.0, grammar_beam=8),
     ]
     return {c.name: c for c in configs}
 
