@@ -20,6 +20,18 @@ file (``src/hark/kids/data/safety_head.npz``)::
 
 Writes ``bench/results/kids_concern.json`` (per threshold and set: the counts, and the texts the
 chosen thresholds add, to read).
+
+For a candidate head trained on every set (``bench/kids_train.py --set all --fold-heads DIR``), no
+set is unseen by it; the same rule is then applied **out of fold**: ``--fold-heads DIR`` scores each
+set with ``DIR/<set>.npz`` (the chosen candidates trained without that set, at the candidate's pooled
+thresholds), ``--head`` names the candidate (what ``--write`` writes the thresholds into), ``--sets all``
+names the eleven sets of ``bench/kids_train.py`` ``ALL_FILES`` (``dev`` is ``requests.tsv`` /
+``replies.tsv``) and ``--cache`` reads the embeddings ``bench/kids_train.py --cache`` wrote::
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.kids_concern --sets all --head /tmp/kids_v5/safety_head.npz \
+        --fold-heads /tmp/kids_v5/folds --cache /tmp/kids_emb_v5.npz --out /tmp/kids_v5/kids_concern.json --write
+
+A threshold of the grid above a side's refusal threshold adds nothing and is left out.
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from bench.kids_safety import Item, guarded, load
 from bench.metrics import announce_machine, write_json
@@ -50,6 +64,22 @@ def with_concern(layer: LearnedLayer, request: float | None, reply: float | None
     )
     out._cache = layer._cache  # the embeddings do not depend on the thresholds
     return out
+
+
+def corpus_files(name: str) -> tuple[str, str]:
+    """(requests file, replies file) of the set ``name`` (``dev``: the first corpus, ``requests.tsv``)."""
+    return ("requests.tsv", "replies.tsv") if name == "dev" else (f"requests_{name}.tsv", f"replies_{name}.tsv")
+
+
+def preload(layer: LearnedLayer, cache: Path) -> int:
+    """Put the embeddings of ``cache`` (written by ``bench/kids_train.py --cache``) in ``layer``'s cache."""
+    with np.load(cache, allow_pickle=False) as data:
+        texts = [str(t) for t in data["texts"]]
+        vectors = np.asarray(data["embeddings"], np.float32)
+    layer.cache_size = max(layer.cache_size, len(texts) + 100_000)
+    for text, vector in zip(texts, vectors, strict=True):
+        layer._cache[text] = vector
+    return len(texts)
 
 
 def refused(check: SafetyCheck, items: Sequence[Item], side: str) -> list[bool]:
@@ -74,32 +104,62 @@ def choose(rows: dict[float, dict[str, Any]], n_safe: int, budget: float) -> flo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default="train4,final4,final5", help="corpora the shipped head was not trained on")
+    parser.add_argument(
+        "--sets",
+        default="train4,final4,final5",
+        help="corpora the shipped head was not trained on (all: bench/kids_train.py ALL_FILES, with --fold-heads)",
+    )
     parser.add_argument("--max-added-false", type=float, default=0.015)
-    parser.add_argument("--write", action="store_true", help="store the chosen thresholds in the shipped head file")
+    parser.add_argument("--write", action="store_true", help="store the chosen thresholds in the --head file")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--head", type=Path, default=HEAD_PATH, help="the head file (the shipped one by default)")
+    parser.add_argument(
+        "--fold-heads", type=Path, default=None, help="score each set with DIR/<set>.npz, trained without it"
+    )
+    parser.add_argument("--cache", type=Path, default=None, help="embeddings cache of bench/kids_train.py (.npz)")
     args = parser.parse_args(argv)
     machine = announce_machine()
     model = load_profanity_model()
-    shipped = load_learned_layer()
-    plain = with_concern(shipped, None, None)
-    base_check = SafetyCheck(model, learned=plain, threshold=DEFAULT_THRESHOLD)
-    sets = [s for s in args.sets.split(",") if s]
-    corpora = {s: {"request": load(f"requests_{s}.tsv"), "reply": load(f"replies_{s}.tsv")} for s in sets}
-    result: dict[str, Any] = {"machine": machine, "sets": sets, "max_added_false": args.max_added_false, "sides": {}}
+    shipped = load_learned_layer(args.head)
+    if args.sets == "all":
+        from bench.kids_train import ALL_FILES
+
+        sets = list(ALL_FILES)
+    else:
+        sets = [s for s in args.sets.split(",") if s]
+    if args.cache is not None:
+        print(f"{preload(shipped, args.cache)} embeddings read from {args.cache}")
+    # per set, the layer that scores it: the head's own, or (--fold-heads) the one trained without that set
+    layers = {s: shipped for s in sets}
+    if args.fold_heads is not None:
+        for s in sets:
+            layers[s] = load_learned_layer(args.fold_heads / f"{s}.npz")
+            layers[s]._cache = shipped._cache  # the embeddings do not depend on the head
+    plain = {s: with_concern(layers[s], None, None) for s in sets}
+    base_check = {s: SafetyCheck(model, learned=plain[s], threshold=DEFAULT_THRESHOLD) for s in sets}
+    corpora = {s: dict(zip(("request", "reply"), (load(f) for f in corpus_files(s)), strict=True)) for s in sets}
+    result: dict[str, Any] = {
+        "machine": machine,
+        "sets": sets,
+        "max_added_false": args.max_added_false,
+        "head": str(args.head),
+        "fold_heads": None if args.fold_heads is None else str(args.fold_heads),
+        "sides": {},
+    }
     chosen: dict[str, float | None] = {}
     for side in ("request", "reply"):
-        base = {s: refused(base_check, corpora[s][side], side) for s in sets}
+        base = {s: refused(base_check[s], corpora[s][side], side) for s in sets}
         n_safe = sum(not it.unsafe for s in sets for it in corpora[s][side])
         n_unsafe = sum(it.unsafe for s in sets for it in corpora[s][side])
         rows: dict[float, dict[str, Any]] = {}
         print(f"\n{side}s: {n_unsafe} unsafe, {n_safe} harmless over {', '.join(sets)}")
         print("  shipped: " + ", ".join(f"{s} {sum(b)} refused" for s, b in base.items()))
-        for t in GRID:
-            layer = with_concern(plain, t if side == "request" else None, t if side == "reply" else None)
-            check = SafetyCheck(model, learned=layer, threshold=DEFAULT_THRESHOLD)
+        top = min(layer.heads[side].threshold for layer in layers.values())
+        for t in [t for t in GRID if t <= top]:
             per: dict[str, Any] = {}
             for s in sets:
+                layer = with_concern(plain[s], t if side == "request" else None, t if side == "reply" else None)
+                check = SafetyCheck(model, learned=layer, threshold=DEFAULT_THRESHOLD)
                 new = refused(check, corpora[s][side], side)
                 unsafe, harmless = added(base[s], new, corpora[s][side])
                 per[s] = {"added_unsafe": unsafe, "added_harmless": harmless}
@@ -131,12 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         heads = shipped.heads
         save_heads(
-            HEAD_PATH,
+            args.head,
             dataclasses.replace(heads["request"], concern_threshold=chosen["request"]),
             dataclasses.replace(heads["reply"], concern_threshold=chosen["reply"]),
             model=shipped.model,
         )
-        print(f"wrote the check-in thresholds to {HEAD_PATH}: {chosen}")
+        print(f"wrote the check-in thresholds to {args.head}: {chosen}")
     write_json(args.out, result)
     return 0
 

@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Nine corpora, each reported on its own (:data:`CORPORA`):
+Ten corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -37,7 +37,11 @@ Nine corpora, each reported on its own (:data:`CORPORA`):
 * ``final6`` (``*_final6.tsv``, 300 requests, 150 replies): written blind at the end of that session,
   run once on v4 with the masks and once with the learned layer's check-in tier (its thresholds chosen
   by ``bench/kids_concern.py`` on train4, final4 and final5 before final6 was run): blind for both. Its
-  misses have been printed since: it is spent like the others.
+  misses have been printed since: it is spent like the others;
+* ``final7`` (``*_final7.tsv``, 300 requests, 150 replies): written blind in the next session, run once
+  on v4 with the check-in tier and once on the candidate v6 (``bench/kids_train.py --set all``, trained
+  on every set above but final7); v6 met the rule written before the runs and ships (``--head`` and
+  ``--corpora final7`` reproduce both runs). Spent since.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -99,6 +103,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final4": ("requests_final4.tsv", "replies_final4.tsv"),
     "final5": ("requests_final5.tsv", "replies_final5.tsv"),
     "final6": ("requests_final6.tsv", "replies_final6.tsv"),
+    "final7": ("requests_final7.tsv", "replies_final7.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -187,6 +192,21 @@ FIRST_RUNS: dict[str, Any] = {
         "requests": ("125/150", "13/150"),
         "replies": ("58/80", "5/70"),
         "replies_guarded": ("63/80", "7/70"),
+    },
+    # final7: written blind in the next session (its writer saw no rule, corpus or layer), run once on the
+    # shipped v4 with its check-in tier and once on the candidate v6 (trained on all eleven earlier sets by
+    # bench/kids_train.py --set all; bench/kids_concern.py's rule gave it no check-in tier). The rule for
+    # taking v6, written before the runs: request (blocked - harmless blocked) higher than v4's and reply
+    # (guarded stopped - harmless stopped) no more than 2 lower. 129 vs 126, 63 vs 65: v6 ships.
+    "final7_blind_on_v4_with_check_in": {
+        "requests": ("138/150", "12/150"),
+        "replies": ("70/80", "4/70"),
+        "replies_guarded": ("71/80", "6/70"),
+    },
+    "final7_blind_on_v6": {
+        "requests": ("143/150", "14/150"),
+        "replies": ("65/80", "3/70"),
+        "replies_guarded": ("68/80", "5/70"),
     },
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""
@@ -342,14 +362,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--head", type=Path, default=None, help="a candidate head file instead of the shipped one")
+    parser.add_argument("--corpora", default=",".join(CORPORA), help=f"comma-separated, of: {', '.join(CORPORA)}")
     args = parser.parse_args(argv)
+    corpora = {name: CORPORA[name] for name in args.corpora.split(",") if name}
     machine = announce_machine()
 
     t0 = time.perf_counter()
     model = load_profanity_model()
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    learned = load_learned_layer()
+    learned = load_learned_layer() if args.head is None else load_learned_layer(args.head)
     learned_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     words_only = SafetyCheck(None)
@@ -365,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shipped: dict[str, Any] = {}
     all_requests: list[Item] = []
     all_replies: list[Item] = []
-    for corpus, (requests_file, replies_file) in CORPORA.items():
+    for corpus, (requests_file, replies_file) in corpora.items():
         requests, replies = load(requests_file), load(replies_file)
         all_requests += requests
         all_replies += replies

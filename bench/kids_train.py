@@ -2,6 +2,7 @@
 on whole requests and on replies *as they stream*.
 
     .venv/bin/python -m bench.kids_train [--cache /tmp/kids_emb.npz] [--out src/hark/kids/data/safety_head.npz]
+        [--set default|all] [--results bench/results/kids_train.json] [--fold-heads DIR] [--compare HEAD.npz]
 
 The texts of ``bench/kids_corpus/{requests,replies}{,_holdout,_fresh,_final,_train3}.tsv`` are
 embedded with all-MiniLM-L6-v2 (:mod:`hark.kids.embedder`); a head on the embeddings says how likely
@@ -37,6 +38,15 @@ Augmentation: every training text also in ASR form (lower case, no punctuation);
 segmenter clauses; and (``window_weight``) every window the screen judges of each *safe* training
 reply, as safe (a harmless reply's unfinished clauses are harmless too). An unsafe reply's windows
 are not labelled: its first words ("Sure! You can") are harmless.
+
+``--set all`` runs the same procedure (candidates, grouped cross-validation, pooled out-of-fold
+thresholds) over every labelled set, named in :data:`ALL_FILES` (eleven files: the five above,
+``train4`` and ``final2`` to ``final6``); ``default`` (:data:`FILES`) is the procedure above. With
+``--fold-heads DIR`` the chosen candidates' fold heads (each trained without one file, at the chosen
+pooled thresholds) are written to ``DIR/<file>.npz``: ``bench/kids_concern.py --fold-heads DIR`` chooses
+the check-in thresholds on them out of fold. ``--compare HEAD.npz`` scores a fixed head (at its own
+thresholds, without its check-in tier) the same way on every file, for comparison on the same folds:
+honest only on the files that head was not trained on.
 """
 
 from __future__ import annotations
@@ -57,7 +67,7 @@ from bench.metrics import announce_machine, write_json
 from hark.household.kidsmode import _pieces
 from hark.kids import DEFAULT_THRESHOLD, OK, ReplyScreen, SafetyCheck, Verdict, load_profanity_model
 from hark.kids.embedder import SentenceEmbedder, load_sentence_embedder
-from hark.kids.learned import HEAD_PATH, Head, LearnedLayer, save_heads
+from hark.kids.learned import HEAD_PATH, Head, LearnedLayer, load_heads, save_heads
 from hark.kids.safety import ends_clause, learned_texts
 
 FILES: dict[str, tuple[str, str]] = {
@@ -72,6 +82,17 @@ FILES: dict[str, tuple[str, str]] = {
 # weak spots, at the same time as final4 and blind to it) is not used either: a head trained with it
 # (pooled thresholds pushed up by its hard harmless items) did worse on final4, blind, than the shipped
 # one: requests 122/150 blocked vs 128, replies 62/80 stopped vs 68 (see bench/kids_safety.py FIRST_RUNS).
+ALL_FILES: dict[str, tuple[str, str]] = {
+    **FILES,
+    "train4": ("requests_train4.tsv", "replies_train4.tsv"),
+    "final2": ("requests_final2.tsv", "replies_final2.tsv"),
+    "final3": ("requests_final3.tsv", "replies_final3.tsv"),
+    "final4": ("requests_final4.tsv", "replies_final4.tsv"),
+    "final5": ("requests_final5.tsv", "replies_final5.tsv"),
+    "final6": ("requests_final6.tsv", "replies_final6.tsv"),
+}
+"""Every labelled set (``--set all``), named one by one: a set written later stays out until named here."""
+FILE_SETS: dict[str, dict[str, tuple[str, str]]] = {"default": FILES, "all": ALL_FILES}
 SIDES = ("request", "reply")
 RESULTS = Path("bench/results/kids_train.json")
 
@@ -131,9 +152,9 @@ def stream_windows(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(pieces), tuple(recorder.seen)
 
 
-def streams(check: SafetyCheck) -> list[Stream]:
+def streams(check: SafetyCheck, files: dict[str, tuple[str, str]] = FILES) -> list[Stream]:
     out = []
-    for file, (_, name) in FILES.items():
+    for file, (_, name) in files.items():
         for it in load(name):
             pieces, windows = stream_windows(it.text)
             other = np.array([not check.check_reply_clause(w).ok for w in windows])
@@ -153,10 +174,10 @@ class Example:
     origin: str  # "text", "asr", "clause" or "window"
 
 
-def examples(replies: Sequence[Stream]) -> list[Example]:
-    """Every corpus text, and its augmentations."""
+def examples(replies: Sequence[Stream], files: dict[str, tuple[str, str]] = FILES) -> list[Example]:
+    """Every corpus text of ``files``, and its augmentations."""
     out: list[Example] = []
-    for file, names in FILES.items():
+    for file, names in files.items():
         for side, name in zip(SIDES, names, strict=True):
             for it in load(name):
                 out.append(Example(side, file, it.label, it.text, "text"))
@@ -258,22 +279,53 @@ class Scored:
     windows: list[Floats]
 
 
+def score_fold(
+    scored: Scored,
+    held: str,
+    heads: tuple[Head, Head],
+    data: Sequence[Example],
+    emb: dict[str, Array],
+    replies: Sequence[Stream],
+) -> None:
+    """Store the (request, reply) ``heads``' scores on the requests, replies and reply windows of the file ``held``."""
+    for head, (side, store) in zip(heads, (("request", scored.requests), ("reply", scored.replies)), strict=True):
+        texts = [e.text for e in data if e.file == held and e.side == side and e.origin == "text"]
+        store[held] = head.unsafe_probability(np.stack([emb[t] for t in texts]))
+    reply = heads[1]
+    for k, s in enumerate(replies):
+        if s.file == held and (judged := s.judged()):
+            p = [
+                float(reply.unsafe_probability(np.stack([emb[t] for t in learned_texts(s.windows[i])])).max())
+                for i in judged
+            ]
+            scored.windows[k][judged] = p
+
+
 def cross_validate(
-    candidate: Candidate, data: Sequence[Example], emb: dict[str, Array], replies: Sequence[Stream]
+    candidate: Candidate,
+    data: Sequence[Example],
+    emb: dict[str, Array],
+    replies: Sequence[Stream],
+    files: Sequence[str] = tuple(FILES),
 ) -> Scored:
     scored = Scored({}, {}, [np.full(len(s.windows), np.nan) for s in replies])
-    for held in FILES:
-        head = fit(candidate, data, emb, [f for f in FILES if f != held])
-        for side, store in (("request", scored.requests), ("reply", scored.replies)):
-            texts = [e.text for e in data if e.file == held and e.side == side and e.origin == "text"]
-            store[held] = head.unsafe_probability(np.stack([emb[t] for t in texts]))
-        for k, s in enumerate(replies):
-            if s.file == held and (judged := s.judged()):
-                p = [
-                    float(head.unsafe_probability(np.stack([emb[t] for t in learned_texts(s.windows[i])])).max())
-                    for i in judged
-                ]
-                scored.windows[k][judged] = p
+    for held in files:
+        head = fit(candidate, data, emb, [f for f in files if f != held])
+        score_fold(scored, held, (head, head), data, emb, replies)
+    return scored
+
+
+def fixed_heads(
+    heads: tuple[Head, Head],
+    data: Sequence[Example],
+    emb: dict[str, Array],
+    replies: Sequence[Stream],
+    files: Sequence[str],
+) -> Scored:
+    """A fixed (request, reply) pair of heads (``--compare``) scored on every file, as a fold is."""
+    scored = Scored({}, {}, [np.full(len(s.windows), np.nan) for s in replies])
+    for held in files:
+        score_fold(scored, held, heads, data, emb, replies)
     return scored
 
 
@@ -340,11 +392,12 @@ def report_candidate(
     scored: Scored,
     rules: dict[str, npt.NDArray[np.bool_]],
     thresholds: dict[str, float],
+    all_files: Sequence[str] = tuple(FILES),
 ) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     end, mid = thresholds["reply"], thresholds["reply_mid_clause"]
-    for held in [*FILES, "all"]:
-        files = list(FILES) if held == "all" else [held]
+    for held in [*all_files, "all"]:
+        files = list(all_files) if held == "all" else [held]
         labels = [e.label for f in files for e in data if e.file == f and e.side == "request" and e.origin == "text"]
         p = np.concatenate([scored.requests[f] for f in files])
         by_rules = np.concatenate([rules[f] for f in files])
@@ -393,24 +446,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-false-block", type=float, default=0.03, help="pooled out-of-fold false blocks, requests")
     parser.add_argument("--max-false-stop", type=float, default=0.05, help="pooled harmless replies stopped, streamed")
     parser.add_argument("--only", default=None, help="evaluate just the candidate of this name")
+    parser.add_argument(
+        "--set", choices=sorted(FILE_SETS), default="default", help="the files: FILES (default) or ALL_FILES (all)"
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON report goes")
+    parser.add_argument("--fold-heads", type=Path, default=None, help="write the chosen fold heads to DIR/<file>.npz")
+    parser.add_argument("--compare", type=Path, default=None, help="also score this fixed head file on every file")
     args = parser.parse_args(argv)
     machine = announce_machine()
+    corpus = FILE_SETS[args.set]
+    names = list(corpus)
 
     embedder = load_sentence_embedder()
     around = SafetyCheck(load_profanity_model(), threshold=DEFAULT_THRESHOLD)  # words and classifier, no head
-    replies = streams(around)
-    data = examples(replies)
+    replies = streams(around, corpus)
+    data = examples(replies, corpus)
     emb = embed_all(
         embedder,
         [e.text for e in data] + [t for s in replies for i in s.judged() for t in learned_texts(s.windows[i])],
         args.cache,
     )
     words = SafetyCheck(None)
-    rules = {f: np.array([not words.check_request(it.text).ok for it in load(FILES[f][0])], dtype=bool) for f in FILES}
+    rules = {f: np.array([not words.check_request(it.text).ok for it in load(corpus[f][0])], dtype=bool) for f in names}
     print(f"{len(data)} training texts, {sum(len(s.windows) for s in replies)} streamed windows")
 
     report: dict[str, Any] = {
         "machine": machine,
+        "files": corpus,
         "max_false_block": args.max_false_block,
         "max_false_stop": args.max_false_stop,
         "candidates": {},
@@ -418,11 +480,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     best: dict[str, tuple[float, Candidate, dict[str, float]]] = {}
     for candidate in [c for c in CANDIDATES if args.only is None or c.name == args.only]:
         t0 = time.perf_counter()
-        scored = cross_validate(candidate, data, emb, replies)
+        scored = cross_validate(candidate, data, emb, replies, names)
         safe_requests = np.concatenate(
             [
-                scored.requests[f][[it.label == "safe" for it in load(FILES[f][0])]]
-                for f in FILES  # in file order, as scored
+                scored.requests[f][[it.label == "safe" for it in load(corpus[f][0])]]
+                for f in names  # in file order, as scored
             ]
         )
         end, mid = reply_thresholds(replies, scored, args.max_false_stop)
@@ -431,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reply": end,
             "reply_mid_clause": mid,
         }
-        rows = report_candidate(data, replies, scored, rules, thresholds)
+        rows = report_candidate(data, replies, scored, rules, thresholds, names)
         report["candidates"][candidate.name] = {"thresholds": thresholds, "cv": rows}
         print(f"\n{candidate.name} ({time.perf_counter() - t0:.0f} s): thresholds {thresholds}")
         for held, row in rows.items():
@@ -453,20 +515,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         "request": best["request"][2]["request"],
         **{k: best["reply"][2][k] for k in ("reply", "reply_mid_clause")},
     }
-    request = dataclasses.replace(fit(chosen["request"], data, emb, list(FILES)), threshold=thresholds["request"])
-    reply = dataclasses.replace(
-        fit(chosen["reply"], data, emb, list(FILES)),
-        threshold=thresholds["reply"],
-        partial_threshold=thresholds["reply_mid_clause"],
-    )
     model = f"request: {chosen['request'].name}; reply: {chosen['reply'].name}"
-    save_heads(args.out, request, reply, model=model)
+
+    def heads(files: Sequence[str]) -> tuple[Head, Head]:
+        """The chosen candidates trained on ``files``, at the chosen (pooled out-of-fold) thresholds."""
+        request = dataclasses.replace(fit(chosen["request"], data, emb, files), threshold=thresholds["request"])
+        reply = dataclasses.replace(
+            fit(chosen["reply"], data, emb, files),
+            threshold=thresholds["reply"],
+            partial_threshold=thresholds["reply_mid_clause"],
+        )
+        return request, reply
+
+    if args.fold_heads is not None:
+        for held in names:
+            path = args.fold_heads / f"{held}.npz"
+            save_heads(path, *heads([f for f in names if f != held]), model=f"{model}; fold without {held}")
+            print(f"wrote {path} (trained without {held})")
+        report["fold_heads"] = str(args.fold_heads)
+    if args.compare is not None:
+        fixed = load_heads(args.compare)
+        fixed_thresholds = {
+            "request": fixed[0].threshold,
+            "reply": fixed[1].threshold,
+            "reply_mid_clause": fixed[1].threshold_for(partial=True),
+        }
+        rows = report_candidate(
+            data, replies, fixed_heads(fixed[:2], data, emb, replies, names), rules, fixed_thresholds, names
+        )
+        report["compare"] = {
+            "head_file": str(args.compare),
+            "model": fixed[2],
+            "thresholds": fixed_thresholds,
+            "rows": rows,
+        }
+        print(f"\n{args.compare} ({fixed[2]}), fixed, no check-in tier: thresholds {fixed_thresholds}")
+        for held, row in rows.items():
+            print(f"  {held:<8} requests {row['requests']}")
+            print(f"  {'':<8} replies  {row['replies_streamed']}")
+    save_heads(args.out, *heads(names), model=model)
     layer = LearnedLayer.load(embedder, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes); reloaded: {layer.describe()}")
     report["chosen"] = {side: c.name for side, c in chosen.items()}
     report["thresholds"] = thresholds
     report["head_file"] = str(args.out)
-    write_json(RESULTS, report)
+    write_json(args.results, report)
     return 0
 
 
