@@ -203,6 +203,9 @@ class Config:
     """Use the grammar-constrained pass (:mod:`hark.engines.stt_grammar`) with this margin (nats)."""
     grammar_beam: int = 4
     """Beams of the grammar-constrained search."""
+    transcriber: str = ""
+    """``moonshine``: Moonshine base writes the transcript and Whisper runs only the closed-vocabulary
+    passes (``stt.engine = "moonshine"``); empty: Whisper writes it."""
 
 
 SENTENCE_PROMPT = (
@@ -255,9 +258,19 @@ def _configs() -> dict[str, Config]:
             grammar=3.0,
             grammar_beam=3,
         ),
-        Config("grammar", "decoding constrained to the command grammar alone (margin 3): the default", {}, grammar=3.0),
+        Config(
+            "grammar", "decoding constrained to the command grammar alone (margin 3): the default", {}, grammar=3.0
+        ),
         Config("grammar6", "the grammar pass alone with 6 beams", {}, grammar=3.0, grammar_beam=6),
         Config("grammar8", "the grammar pass alone with 8 beams", {}, grammar=3.0, grammar_beam=8),
+        Config("moonshine", "Moonshine base writes the transcript; no closed-vocabulary pass", {}, transcriber="moonshine"),
+        Config(
+            "moonshine+grammar",
+            "Moonshine's transcript, then Whisper's grammar pass (margin 3): stt.engine = moonshine",
+            {},
+            grammar=3.0,
+            transcriber="moonshine",
+        ),
     ]
     return {c.name: c for c in configs}
 
@@ -266,6 +279,13 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
     from hark.engines.stt_whisper import WhisperStt
 
     kwargs = dict(config.engine)
+    if config.transcriber == "moonshine":
+        from hark.config import load_settings
+        from hark.engines.moonshine_model import moonshine_base_model
+        from hark.engines.stt_moonshine import MoonshineStt
+
+        data_dir = load_settings(user_config=False).data_dir
+        kwargs["transcriber"] = MoonshineStt(moonshine_base_model(data_dir))
     if config.commands:
         from hark.engines.stt_commands import CommandRescorer
 

