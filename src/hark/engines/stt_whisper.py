@@ -64,6 +64,7 @@ class Transcriber(Protocol):
 
     def transcribe(self, audio: Float32Array) -> str: ...
 
+
 _FRAMES_PER_S = 100
 AUTO = "auto"
 """``prompt`` / ``hotwords`` value that builds them from the command vocabulary and the home's names."""
@@ -267,7 +268,7 @@ class WhisperStt:
             features, window = self._mel(audio)
             audio = audio[: window * SAMPLE_RATE]
             encoded = self._model.model.encode(features, to_cpu=False)
-            return self._closed_vocabulary(encoded, text, window, audio)
+            return self._closed_vocabulary(encoded, text, window, audio, not_command=text)
         features, window = self._mel(audio)
         audio = audio[: window * SAMPLE_RATE]
         seconds = len(audio) / SAMPLE_RATE
@@ -288,18 +289,27 @@ class WhisperStt:
             return self.commands.accepts(text)
         return self._is_command is not None and self._is_command(text)
 
-    def _closed_vocabulary(self, encoded: object, text: str, window: int, audio: Float32Array) -> str:
+    def _closed_vocabulary(
+        self, encoded: object, text: str, window: int, audio: Float32Array, *, not_command: str = ""
+    ) -> str:
         """The passes that turn a transcript that is not a command into the command the audio says
-        (each only when it is on and the transcript is still not a command)."""
-        if self.commands is not None and not self.commands.accepts(text):
+        (each only when it is on and the transcript is still not a command). ``not_command``: a text
+        the caller already found is not one (:meth:`_acted_on`): every pass asks the same question
+        of the classic brain, so it is not asked again while the transcript is unchanged."""
+        if self.commands is not None and (text == not_command or not self.commands.accepts(text)):
             n = self.commands.beam_size
             seconds = len(audio) / SAMPLE_RATE
             nbest, scores = self._generate(encoded, window, n, num_hypotheses=n)
             hyps = [(self._text(h, seconds), sc) for h, sc in zip(nbest, scores, strict=True)]
             text = self.commands.choose(text, hyps)
-        if self.phrases is not None and text.strip() and not self.phrases.accepts(text):
+        if self.phrases is not None and text.strip() and (text == not_command or not self.phrases.accepts(text)):
             text = self._phrase(encoded, text, len(audio))
-        if self.grammar is not None and self._is_command is not None and text.strip() and not self._is_command(text):
+        if (
+            self.grammar is not None
+            and self._is_command is not None
+            and text.strip()
+            and (text == not_command or not self._is_command(text))
+        ):
             text = self._grammar_pass(encoded, text, len(audio))
         return text
 
