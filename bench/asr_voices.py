@@ -206,6 +206,9 @@ class Config:
     transcriber: str = ""
     """``moonshine``: Moonshine base writes the transcript and Whisper runs only the closed-vocabulary
     passes (``stt.engine = "moonshine"``); empty: Whisper writes it."""
+    second_opinion: float | None = None
+    """With a transcriber: Whisper's own transcript replaces a non-command one when its score
+    prefers it by more than this (nats; ``stt.second_opinion_margin``); ``None``: off."""
 
 
 SENTENCE_PROMPT = (
@@ -259,17 +262,30 @@ def _configs() -> dict[str, Config]:
             grammar_beam=3,
         ),
         Config(
-            "grammar", "decoding constrained to the command grammar alone (margin 3): the default", {}, grammar=3.0
+            "grammar",
+            "decoding constrained to the command grammar alone (margin 3): stt.engine = whisper",
+            {},
+            grammar=3.0,
         ),
         Config("grammar6", "the grammar pass alone with 6 beams", {}, grammar=3.0, grammar_beam=6),
         Config("grammar8", "the grammar pass alone with 8 beams", {}, grammar=3.0, grammar_beam=8),
-        Config("moonshine", "Moonshine base writes the transcript; no closed-vocabulary pass", {}, transcriber="moonshine"),
+        Config(
+            "moonshine", "Moonshine base writes the transcript; no closed-vocabulary pass", {}, transcriber="moonshine"
+        ),
         Config(
             "moonshine+grammar",
-            "Moonshine's transcript, then Whisper's grammar pass (margin 3): stt.engine = moonshine",
+            "Moonshine's transcript, then Whisper's grammar pass (margin 3): the default (stt.engine = auto)",
             {},
             grammar=3.0,
             transcriber="moonshine",
+        ),
+        Config(
+            "moonshine+opinion",
+            "Moonshine's transcript, Whisper's own when its score prefers it by 3 nats, then the grammar pass: stt.second_opinion = true",
+            {},
+            grammar=3.0,
+            transcriber="moonshine",
+            second_opinion=3.0,
         ),
     ]
     return {c.name: c for c in configs}
@@ -291,6 +307,7 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
 
         kwargs["commands"] = CommandRescorer(reader.is_command)
     stt = WhisperStt(model_dir, threads=threads, **kwargs)
+    stt._second_opinion = config.second_opinion
     if config.phrases is not None or config.grammar is not None:
         stt._phrases_settings = (config.phrases is not None, config.phrases or 3.0)
         stt._grammar_settings = (config.grammar is not None, config.grammar or 3.0)
@@ -304,6 +321,7 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
         def with_phrase(audio: np.ndarray) -> str:
             text = transcribe(audio)
             PHRASE_LOG[config.name] = stt.last_phrase
+            OPINION_LOG[config.name] = stt.last_opinion
             GRAMMAR_LOG[config.name] = stt.last_grammar
             return text
 
@@ -315,6 +333,8 @@ PHRASE_LOG: dict[str, Any] = {}
 """The phrase pass's last choice per configuration, for the rows."""
 GRAMMAR_LOG: dict[str, Any] = {}
 """The grammar-constrained pass's last choice per configuration, for the rows."""
+OPINION_LOG: dict[str, Any] = {}
+"""Whisper's last second opinion per configuration, for the rows."""
 
 
 # -- running ----------------------------------------------------------------------------------------
@@ -338,7 +358,7 @@ def run_item(
         "decode_ms": round(ms, 1),
         "audio_s": round(len(item.samples) / SAMPLE_RATE, 2),
     }
-    for key, log in (("phrase", PHRASE_LOG), ("grammar", GRAMMAR_LOG)):
+    for key, log in (("phrase", PHRASE_LOG), ("grammar", GRAMMAR_LOG), ("opinion", OPINION_LOG)):
         choice = log.pop(config_name, None)
         if choice is not None:
             row[key] = {

@@ -11,7 +11,7 @@ def test_defaults_are_valid(tmp_path: Path) -> None:
     s = load_settings(env={"HARK_DATA_DIR": str(tmp_path)}, user_config=False)
     assert s.data_dir == tmp_path
     assert s.wake.words == ("hey_jarvis",)
-    assert s.stt.engine == "whisper" and s.stt.transcriber == "whisper" and s.tts.engine == "hibari"
+    assert s.stt.engine == "auto" and s.stt.transcriber == "moonshine" and s.tts.engine == "hibari"
     assert s.source == "defaults"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.asr.textnorm import word_errors
 from hark.config import SttSettings, load_settings
 from hark.engines import moonshine_model, stt_moonshine
 from hark.engines.stt_moonshine import MoonshineStt, modern_spelling, read_tokenizer, trim_silence
@@ -89,7 +90,7 @@ def test_a_missing_wheel_says_how_to_install_it_or_use_whisper(monkeypatch: pyte
 
 
 def test_auto_picks_moonshine_for_english_and_moonshine_hears_english_only() -> None:
-    assert SttSettings().engine == "whisper" and SttSettings().transcriber == "whisper"  # the default, for now
+    assert SttSettings().engine == "auto" and SttSettings().transcriber == "moonshine"  # the default
     assert SttSettings(engine="auto").transcriber == "moonshine"
     french = SttSettings(engine="auto", language="fr")
     french.validate()
@@ -184,7 +185,7 @@ def test_whisper_repairs_the_transcribers_misheard_command_from_the_same_audio(w
     misheard = Scripted("What's the Wander tomorrow?")
     stt = WhisperStt.from_settings(
         whisper_dir,
-        SttSettings(),
+        SttSettings(second_opinion=False),  # the grammar pass alone (the second opinion: below)
         areas=AREAS,
         devices=[n for n, _, _ in ENTITIES],
         is_command=brain.is_command,
@@ -218,3 +219,84 @@ def test_the_engines_load_moonshine_in_front_of_whisper_when_asked(data_dir: Pat
         load_settings(env={"HARK_DATA_DIR": str(data_dir), "HARK_STT__ENGINE": "whisper"}, user_config=False)
     )
     assert isinstance(whisper, WhisperStt) and whisper.transcriber is None and whisper.name == "whisper"
+
+
+@pytest.mark.parametrize(
+    ("said", "misheard"),
+    [
+        ("Why is the sky blue?", "Why is this guy here?"),
+        ("What's the weather tomorrow?", "What's the wonder to borrow?"),
+    ],
+)
+def test_whispers_second_opinion_replaces_a_transcript_the_audio_does_not_support(
+    whisper_dir: Path, said: str, misheard: str
+) -> None:
+    """The transcriber misheard (an open question, and a command): Whisper's own transcript of the
+    same audio scores far higher on it and is taken; then the grammar pass repairs what is left of
+    a command (Whisper heard "What's the winner tomorrow?")."""
+    from hark.engines.stt_whisper import WhisperStt
+
+    brain = Brain()
+    audio = _bench_audio("espeak-us", said)
+    scripted = Scripted(misheard)
+    stt = WhisperStt.from_settings(
+        whisper_dir,
+        SttSettings(second_opinion=True),
+        areas=AREAS,
+        devices=[n for n, _, _ in ENTITIES],
+        is_command=brain.is_command,
+        transcriber=scripted,
+    )
+    heard = stt.transcribe(audio)
+    opinion = stt.last_opinion
+    assert opinion is not None and opinion.replaced and opinion.best is not None
+    assert opinion.score - opinion.transcript_score > 3.0
+    assert word_errors(said, opinion.best)[0] < word_errors(said, misheard)[0], opinion.best
+    assert scripted.calls == 1
+    if brain.is_command(said):
+        assert heard == said
+    else:
+        assert heard == opinion.best
+
+    # off: the misheard transcript stays (the grammar pass may still repair a command)
+    stt._second_opinion = None
+    kept = stt.transcribe(audio)
+    assert stt.last_opinion is None
+    assert kept == misheard or brain.is_command(kept)
+
+
+def test_a_transcript_the_audio_supports_is_kept_over_whispers_own(whisper_dir: Path) -> None:
+    from hark.engines.stt_whisper import WhisperStt
+
+    said = "Why is the sky blue?"
+    audio = _bench_audio("espeak-us", said)
+    stt = WhisperStt.from_settings(
+        whisper_dir, SttSettings(second_opinion=True), is_command=Brain().is_command, transcriber=Scripted(said)
+    )
+    assert stt.transcribe(audio) == said
+    opinion = stt.last_opinion
+    assert opinion is None or (not opinion.replaced and opinion.score - opinion.transcript_score <= 3.0)
+
+
+def test_the_second_opinion_is_off_by_default_and_its_margin_is_checked() -> None:
+    assert not SttSettings().second_opinion and SttSettings().second_opinion_margin == 3.0
+    with pytest.raises(ConfigError, match="second_opinion_margin"):
+        SttSettings(second_opinion_margin=-1.0).validate()
+
+
+def test_auto_falls_back_to_whisper_where_moonshine_does_not_install(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The moonshine-cpp wheel exists for x86-64 Linux only: ``auto`` (the default) then hears with
+    Whisper alone and says why; ``moonshine``, asked for by name, fails to load."""
+    from hark.engines.registry import make_stt
+    from hark.engines.stt_whisper import WhisperStt
+
+    monkeypatch.setattr(moonshine_model, "DIST", "moonshine-cpp-not-installed")
+    env = {"HARK_DATA_DIR": str(data_dir), "HARK_STT__ENGINE": "auto"}
+    with caplog.at_level("WARNING", logger="hark.engines.registry"):
+        stt = make_stt(load_settings(env=env, user_config=False))
+    assert isinstance(stt, WhisperStt) and stt.transcriber is None and stt.name == "whisper"
+    assert "Moonshine unavailable" in caplog.text
+    with pytest.raises(EngineLoadError, match=re.escape('stt.engine = "whisper"')):
+        make_stt(load_settings(env={**env, "HARK_STT__ENGINE": "moonshine"}, user_config=False))

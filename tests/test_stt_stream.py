@@ -136,3 +136,27 @@ async def test_partials_wait_for_a_free_engine_but_a_decode_at_a_pause_does_not(
     finally:
         gate.set()
         executor.shutdown()
+
+
+@pytest.mark.timeout(30)  # the bug this guards against spins the event loop without yielding
+@pytest.mark.parametrize("queued", [False, True])
+async def test_finish_right_after_a_stale_decode_ended_does_not_spin(queued: bool) -> None:
+    """A decode ends in the loop step just before ``finish`` runs, so its done callback has not
+    filed its result yet: ``finish`` must take the result itself. (Seen end to end with Moonshine:
+    awaiting a finished task does not yield, and ``finish`` spun on it forever.)"""
+    engine = FakeStt(delay=0.05)
+    stt = SpeculativeStt(engine, pause_ms=64, partial_interval_s=0, tail_ms=64)
+    feed(stt, "vvv..")  # decode A of 5 windows starts at the pause
+    running = stt._running
+    assert running is not None
+    running.task.remove_done_callback(stt._finished)  # hold its callback back: the racy moment, made certain
+    feed(stt, "vv" + (".." if queued else ""))  # the user went on: A is stale (with a pause: decode B is queued)
+    await asyncio.wait([running.task])
+    result = await stt.finish()
+    if queued:  # B, queued behind A, covers every voiced window
+        assert engine.calls == [5 * WIN, 9 * WIN]
+        assert result.text == f"{9 * WIN} samples" and result.speculative_hit
+    else:  # nothing queued: a fresh decode of everything (no silence after the last voiced window)
+        assert engine.calls == [5 * WIN, 7 * WIN]
+        assert result.text == f"{7 * WIN} samples" and not result.speculative_hit
+    assert result.decodes == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 
@@ -68,7 +69,15 @@ def make_stt(settings: Settings) -> SttEngine:
         from .moonshine_model import moonshine_base_model
         from .stt_moonshine import MoonshineStt
 
-        transcriber = MoonshineStt(moonshine_base_model(settings.data_dir))  # one thread: see its module
+        try:
+            transcriber = MoonshineStt(moonshine_base_model(settings.data_dir))  # one thread: see its module
+        except EngineLoadError as exc:
+            if s.engine != "auto":
+                raise
+            # auto: where the moonshine-cpp wheel does not install (not x86-64 Linux), Whisper hears alone
+            logging.getLogger(__name__).warning(
+                "stt.engine = auto: Moonshine unavailable (%s); Whisper writes the transcript", exc
+            )
     # stt.commands needs the classic brain's grammar, and stt.prompt/hotwords = "auto" the home's names:
     # the household gives them (Household.tune_stt) once it is open
     return WhisperStt.from_settings(model_dir, s, transcriber=transcriber)

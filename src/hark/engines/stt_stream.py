@@ -154,6 +154,11 @@ class SpeculativeStt:
             await asyncio.shield(running.task)
             if running.upto >= self._last_voiced_end:
                 return SttResult(running.task.result(), True, self.decodes)
+            if self._running is running:
+                # Awaiting a task that has already ended does not yield to the loop, so its
+                # done callback may not have run yet: take its result (and start the decode it
+                # queued) here, or this loop would spin on it forever without yielding.
+                self._finished(running.task)
         upto = min(self._total, self._last_voiced_end + self._tail)
         self.decodes += 1
         text = await infer(self.engine, self.engine.transcribe, self._audio(upto))

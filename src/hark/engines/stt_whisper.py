@@ -30,8 +30,11 @@ token (:mod:`hark.engines.stt_grammar`) and weighs the result the same way (``st
 its decoder is Whisper's own run in numpy with the state kept between steps
 (:mod:`hark.engines.whisper_decoder`), on the same encoder output.
 
-Another model may write the transcript (``transcriber``: Moonshine, ``stt.engine = "moonshine"``): Whisper then encodes the audio only when that transcript is not a command, for the passes
-above, and writes the transcript itself only when the other model gave none.
+Another model may write the transcript (``transcriber``: Moonshine, ``stt.engine = "moonshine"``
+or ``"auto"``): Whisper then encodes the audio only when that transcript is not a command. With
+``stt.second_opinion`` it writes its own transcript of the same encoded audio and takes it instead
+when its teacher-forced score prefers it by more than ``stt.second_opinion_margin``; then it runs
+the passes above; it writes the transcript alone when the other model gave none.
 """
 
 from __future__ import annotations
@@ -117,6 +120,9 @@ class WhisperStt:
         """The grammar-constrained pass (``stt.grammar_decode``), ``None`` when off."""
         self.last_grammar: Choice | None = None
         """The last choice of the grammar-constrained pass (``None`` when it did not run)."""
+        self.last_opinion: Choice | None = None
+        """The last second opinion (``stt.second_opinion``): ``best`` is Whisper's own transcript,
+        ``score`` its score and ``transcript_score`` the transcriber's (``None`` when it did not run)."""
         self.grammar_steps = 0
         """Decoder calls made by the grammar-constrained pass (all utterances)."""
         self._is_command: Callable[[str], bool] | None = None
@@ -162,6 +168,7 @@ class WhisperStt:
         stt._commands_settings = (settings.commands, settings.commands_beam, settings.commands_margin)
         stt._phrases_settings = (settings.phrases, settings.phrases_margin)
         stt._grammar_settings = (settings.grammar_decode, settings.grammar_margin)
+        stt._second_opinion = settings.second_opinion_margin if settings.second_opinion else None
         if is_command is not None:
             stt.set_command_filter(is_command)
         return stt
@@ -169,6 +176,9 @@ class WhisperStt:
     _commands_settings: tuple[bool, int, float] = (True, 4, 0.1)
     _phrases_settings: tuple[bool, float] = (False, 3.0)
     _grammar_settings: tuple[bool, float] = (True, 3.0)
+    _second_opinion: float | None = None
+    """With a transcriber: the margin (nats) by which Whisper's score must prefer its own transcript
+    of a non-command over the transcriber's to take it; ``None``: never asked (``stt.second_opinion``)."""
     _areas: tuple[str, ...] = ()
     _devices: tuple[str, ...] = ()
 
@@ -262,26 +272,49 @@ class WhisperStt:
         # another model's transcript (stt.engine = "moonshine"); when it gives none (a chime before the
         # words, or a decode that went round in circles) Whisper writes it
         text = self.transcriber.transcribe(audio) if self.transcriber is not None else ""
+        self.last_opinion = None
         if text.strip():
-            if not closed or self._acted_on(text):
+            if self._acted_on(text) or (not closed and self._second_opinion is None):
                 return text
             features, window = self._mel(audio)
             audio = audio[: window * SAMPLE_RATE]
             encoded = self._model.model.encode(features, to_cpu=False)
-            return self._closed_vocabulary(encoded, text, window, audio, not_command=text)
+            heard = text
+            if self._second_opinion is not None:
+                text = self._take_second_opinion(encoded, text, window, audio, self._second_opinion)
+            if not closed:
+                return text
+            return self._closed_vocabulary(encoded, text, window, audio, not_command=heard)
         features, window = self._mel(audio)
         audio = audio[: window * SAMPLE_RATE]
-        seconds = len(audio) / SAMPLE_RATE
         plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
         if not closed and plain:
-            return self._text(self._generate(features, window, self.beam_size)[0][0], seconds)
+            return self._text(self._generate(features, window, self.beam_size)[0][0], len(audio) / SAMPLE_RATE)
         # encode once: a second decode (no prompt after a loop, or the n-best) reuses it
         encoded = self._model.model.encode(features, to_cpu=False)
+        return self._closed_vocabulary(encoded, self._own_text(encoded, window, audio), window, audio)
+
+    def _own_text(self, encoded: object, window: int, audio: Float32Array) -> str:
+        """Whisper's transcript of the encoded audio (decoded again without the prompt if it looped)."""
         ids = self._generate(encoded, window, self.beam_size)[0][0]
+        plain = len(self._prompt) == len(self._tokenizer.sot_sequence)
         if not plain and _looped(ids, self._budget(window)):
             self.loops += 1
             ids = self._generate(encoded, window, self.beam_size, prompt=list(self._tokenizer.sot_sequence))[0][0]
-        return self._closed_vocabulary(encoded, self._text(ids, seconds), window, audio)
+        return self._text(ids, len(audio) / SAMPLE_RATE)
+
+    def _take_second_opinion(self, encoded: object, heard: str, window: int, audio: Float32Array, margin: float) -> str:
+        """Whisper's own transcript of the audio in place of the transcriber's ``heard`` when
+        Whisper's teacher-forced score (:meth:`score`) prefers it by more than ``margin`` nats. The
+        two models err on different words: Moonshine on Hark's own voices in noise, Whisper on
+        accents and real recordings; each one's transcript scored by one model picks the better."""
+        own = self._own_text(encoded, window, audio)
+        if not own.strip() or _norm(own) == _norm(heard):
+            return heard
+        theirs, ours = self.score(encoded, [heard, own], len(audio))
+        taken = ours - theirs > margin
+        self.last_opinion = Choice(own if taken else heard, taken, own, ours, theirs)
+        return self.last_opinion.text
 
     def _acted_on(self, text: str) -> bool:
         """Whether a closed-vocabulary pass would leave ``text`` as it is: a command already."""
