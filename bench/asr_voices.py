@@ -51,6 +51,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import statistics
 import sys
 import time
@@ -209,6 +210,8 @@ class Config:
     second_opinion: float | None = None
     """With a transcriber: Whisper's own transcript replaces a non-command one when its score
     prefers it by more than this (nats; ``stt.second_opinion_margin``); ``None``: off."""
+    second_opinion_below: float = math.inf
+    """Whisper writes its own only when it scores the transcriber's below this (nats a token)."""
 
 
 SENTENCE_PROMPT = (
@@ -274,14 +277,23 @@ def _configs() -> dict[str, Config]:
         ),
         Config(
             "moonshine+grammar",
-            "Moonshine's transcript, then Whisper's grammar pass (margin 3): the default (stt.engine = auto)",
+            "Moonshine's transcript, then Whisper's grammar pass (margin 3): stt.second_opinion = false",
             {},
             grammar=3.0,
             transcriber="moonshine",
         ),
         Config(
             "moonshine+opinion",
-            "Moonshine's transcript, Whisper's own when its score prefers it by 3 nats, then the grammar pass: stt.second_opinion = true",
+            "Moonshine's transcript, Whisper's own when its score prefers it by 3 nats, then the grammar pass: the default",
+            {},
+            grammar=3.0,
+            transcriber="moonshine",
+            second_opinion=3.0,
+            second_opinion_below=-0.5,
+        ),
+        Config(
+            "moonshine+opinion-always",
+            "the same, Whisper writing its own transcript however likely it finds Moonshine's (stt.second_opinion_below = 0)",
             {},
             grammar=3.0,
             transcriber="moonshine",
@@ -308,6 +320,7 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
         kwargs["commands"] = CommandRescorer(reader.is_command)
     stt = WhisperStt(model_dir, threads=threads, **kwargs)
     stt._second_opinion = config.second_opinion
+    stt._second_opinion_below = config.second_opinion_below
     if config.phrases is not None or config.grammar is not None:
         stt._phrases_settings = (config.phrases is not None, config.phrases or 3.0)
         stt._grammar_settings = (config.grammar is not None, config.grammar or 3.0)
@@ -317,6 +330,15 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
         if stt.grammar is not None:
             stt.grammar.beam = config.grammar_beam
         transcribe = stt.transcribe
+
+        if stt.transcriber is not None:  # what the transcriber said, before Whisper's passes
+            inner = stt.transcriber.transcribe
+
+            def heard(audio: np.ndarray) -> str:
+                HEARD_LOG[config.name] = said = inner(audio)
+                return said
+
+            setattr(stt.transcriber, "transcribe", heard)  # noqa: B010
 
         def with_phrase(audio: np.ndarray) -> str:
             text = transcribe(audio)
@@ -335,6 +357,8 @@ GRAMMAR_LOG: dict[str, Any] = {}
 """The grammar-constrained pass's last choice per configuration, for the rows."""
 OPINION_LOG: dict[str, Any] = {}
 """Whisper's last second opinion per configuration, for the rows."""
+HEARD_LOG: dict[str, str] = {}
+"""The transcriber's last transcript per configuration (before Whisper's passes), for the rows."""
 
 
 # -- running ----------------------------------------------------------------------------------------
@@ -367,6 +391,9 @@ def run_item(
                 "score": round(choice.score, 2),
                 "transcript_score": round(choice.transcript_score, 2),
             }
+    said = HEARD_LOG.pop(config_name, None)
+    if said is not None:
+        row["transcriber"] = said
     if item.text:
         errors, words = word_errors(item.text, heard)
         row["errors"], row["words"] = errors, words

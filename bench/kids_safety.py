@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Ten corpora, each reported on its own (:data:`CORPORA`):
+Eleven corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -42,6 +42,9 @@ Ten corpora, each reported on its own (:data:`CORPORA`):
   on v4 with the check-in tier and once on the candidate v6 (``bench/kids_train.py --set all``, trained
   on every set above but final7); v6 met the rule written before the runs and ships (``--head`` and
   ``--corpora final7`` reproduce both runs). Spent since.
+* ``final8`` (``*_final8.tsv``, 300 requests, 150 replies): written blind the session after, run once on
+  v6 and once on a candidate v7 (v6's recipe with final7 added); v7 did not meet the rule and v6 stays.
+  Spent since.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -104,6 +107,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final5": ("requests_final5.tsv", "replies_final5.tsv"),
     "final6": ("requests_final6.tsv", "replies_final6.tsv"),
     "final7": ("requests_final7.tsv", "replies_final7.tsv"),
+    "final8": ("requests_final8.tsv", "replies_final8.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -207,6 +211,19 @@ FIRST_RUNS: dict[str, Any] = {
         "requests": ("143/150", "14/150"),
         "replies": ("65/80", "3/70"),
         "replies_guarded": ("68/80", "5/70"),
+    },
+    # final8: written blind the session after (its writer saw no rule, corpus or layer), run once on the
+    # shipped v6 and once on a candidate v7 (v6's recipe with final7 added to the training sets), under
+    # the same rule written before the runs: requests 134 vs 134 (not higher), replies 62 vs 64: v6 stays.
+    "final8_blind_on_v6": {
+        "requests": ("139/150", "5/150"),
+        "replies": ("61/80", "6/70"),
+        "replies_guarded": ("70/80", "6/70"),
+    },
+    "final8_blind_on_v7_not_shipped": {
+        "requests": ("139/150", "5/150"),
+        "replies": ("62/80", "6/70"),
+        "replies_guarded": ("68/80", "6/70"),
     },
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""

@@ -74,8 +74,8 @@ class SttSettings:
     engine: str = "auto"
     """``auto`` (the default): Moonshine for English, Whisper for any other language. ``moonshine``:
     Moonshine base (English, from the moonshine-cpp wheel) writes the transcript; when it is not a
-    command, Whisper (``model``) runs the closed-vocabulary passes (and, when asked, gives a second
-    opinion: ``second_opinion``). It hears people and voices Hark was not tuned on better than Whisper
+    command, Whisper (``model``) gives a second opinion (``second_opinion``) and runs the
+    closed-vocabulary passes. It hears people and voices Hark was not tuned on better than Whisper
     alone, and commands sooner (README, "Other voices"). ``whisper``: Whisper does everything (any
     ``language`` Whisper knows)."""
     model: str = "base"
@@ -122,16 +122,22 @@ class SttSettings:
     grammar_margin: float = 3.0
     """How much lower (log-probability of the whole sentence, in nats) the grammar pass's command may
     score than the transcript."""
-    second_opinion: bool = False
-    """With Moonshine writing the transcript: when its transcript is not a command, Whisper writes
-    its own of the same audio and takes it instead if its teacher-forced score prefers it by more
-    than ``second_opinion_margin``; then the closed-vocabulary passes run on the one taken. It hears
-    better (open questions from Hark's voices at 10 dB 25.6 -> 14.9 % WER, real recordings at 10 dB
-    9.0 -> 6.1 %) but is off: end of turn -> transcript of open questions went 103 -> 475 ms median
-    end to end (README, "Other voices")."""
+    second_opinion: bool = True
+    """With Moonshine writing the transcript: when its transcript is not a command and Whisper finds
+    it unlikely (``second_opinion_below``), Whisper writes its own of the same audio and takes it
+    instead if its teacher-forced score prefers it by more than ``second_opinion_margin``; then the
+    closed-vocabulary passes run on the one taken. The two err on different words: open questions
+    from Hark's voices at 10 dB 25.6 -> 14.9 % WER, real recordings at 10 dB 9.0 -> 5.9 %, for end
+    of turn -> transcript of open questions 103 -> 134 ms median end to end (p95 235 -> 468 ms;
+    README, "Other voices"). Off: Moonshine's transcript and the grammar pass only."""
     second_opinion_margin: float = 3.0
     """How much higher (log-probability of the whole sentence, in nats) Whisper must score its own
     transcript than the transcriber's to take it: the grammar pass's margin, not tuned apart."""
+    second_opinion_below: float = -0.5
+    """Whisper writes its own transcript only when it scores the transcriber's below this (mean
+    log-probability a token, nats; 0: always). A score costs ~20 ms, Whisper's own decode ~130: at
+    -0.5, 281 of the 424 bench items asked decode, with the same words heard as at 0 (-0.4 to -0.5
+    alike; at -1.0 open questions from Hark's voices lost 0.8 points)."""
 
     @property
     def transcriber(self) -> str:
@@ -150,6 +156,7 @@ class SttSettings:
         _range("stt.beam_size", self.beam_size, 1, 10)
         _range("stt.min_window_s", self.min_window_s, 1.0, 30.0)
         _range("stt.second_opinion_margin", self.second_opinion_margin, 0.0, 50.0)
+        _range("stt.second_opinion_below", self.second_opinion_below, -20.0, 0.0)
         longest = 800  # characters; Whisper reads at most 223 tokens before the transcript
         for key, text in (("stt.prompt", self.prompt), ("stt.hotwords", self.hotwords)):
             if len(text) > longest:

@@ -169,6 +169,7 @@ class WhisperStt:
         stt._phrases_settings = (settings.phrases, settings.phrases_margin)
         stt._grammar_settings = (settings.grammar_decode, settings.grammar_margin)
         stt._second_opinion = settings.second_opinion_margin if settings.second_opinion else None
+        stt._second_opinion_below = settings.second_opinion_below
         if is_command is not None:
             stt.set_command_filter(is_command)
         return stt
@@ -179,6 +180,9 @@ class WhisperStt:
     _second_opinion: float | None = None
     """With a transcriber: the margin (nats) by which Whisper's score must prefer its own transcript
     of a non-command over the transcriber's to take it; ``None``: never asked (``stt.second_opinion``)."""
+    _second_opinion_below: float = math.inf
+    """Whisper writes its own transcript only when it scores the transcriber's below this (mean
+    log-probability a token; ``stt.second_opinion_below``)."""
     _areas: tuple[str, ...] = ()
     _devices: tuple[str, ...] = ()
 
@@ -307,11 +311,19 @@ class WhisperStt:
         """Whisper's own transcript of the audio in place of the transcriber's ``heard`` when
         Whisper's teacher-forced score (:meth:`score`) prefers it by more than ``margin`` nats. The
         two models err on different words: Moonshine on Hark's own voices in noise, Whisper on
-        accents and real recordings; each one's transcript scored by one model picks the better."""
+        accents and real recordings; each one's transcript scored by one model picks the better.
+        Whisper writes its own only when it doubts ``heard``: its score below
+        ``stt.second_opinion_below`` nats a token (a decode costs far more than a score)."""
+        theirs = self.score(encoded, [heard], len(audio))[0]
+        per_token = theirs / max(1, len(self._tokenizer.encode(" " + heard.strip())))
+        if per_token >= self._second_opinion_below:
+            self.last_opinion = Choice(heard, False, None, theirs, theirs)
+            return heard
         own = self._own_text(encoded, window, audio)
         if not own.strip() or _norm(own) == _norm(heard):
+            self.last_opinion = Choice(heard, False, own, theirs, theirs)
             return heard
-        theirs, ours = self.score(encoded, [heard, own], len(audio))
+        ours = self.score(encoded, [own], len(audio))[0]
         taken = ours - theirs > margin
         self.last_opinion = Choice(own if taken else heard, taken, own, ours, theirs)
         return self.last_opinion.text
