@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Eleven corpora, each reported on its own (:data:`CORPORA`):
+Twelve corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -45,6 +45,9 @@ Eleven corpora, each reported on its own (:data:`CORPORA`):
 * ``final8`` (``*_final8.tsv``, 300 requests, 150 replies): written blind the session after, run once on
   v6 and once on a candidate v7 (v6's recipe with final7 added); v7 did not meet the rule and v6 stays.
   Spent since.
+* ``final9`` (``*_final9.tsv``, 300 requests, 150 replies): written blind the same session, run once on
+  v6 and once with the request rule ``b-controversy`` added (:mod:`hark.kids.broad`), which met the rule
+  written before the runs and ships. Spent since.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -108,6 +111,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final6": ("requests_final6.tsv", "replies_final6.tsv"),
     "final7": ("requests_final7.tsv", "replies_final7.tsv"),
     "final8": ("requests_final8.tsv", "replies_final8.tsv"),
+    "final9": ("requests_final9.tsv", "replies_final9.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -224,6 +228,19 @@ FIRST_RUNS: dict[str, Any] = {
         "requests": ("139/150", "5/150"),
         "replies": ("62/80", "6/70"),
         "replies_guarded": ("68/80", "6/70"),
+    },
+    # final9: written blind the same session, run once on v6 and once on v6 with the request rule
+    # b-controversy (hark.kids.broad: religion's truth, abortion, sides in politics, puberty, babies),
+    # under a rule written before the runs: request (blocked - harmless blocked) higher: 132 vs 130, ships.
+    "final9_blind_on_v6": {
+        "requests": ("134/150", "4/150"),
+        "replies": ("69/80", "4/70"),
+        "replies_guarded": ("70/80", "5/70"),
+    },
+    "final9_blind_on_v6_with_controversy_rule": {
+        "requests": ("136/150", "4/150"),
+        "replies": ("69/80", "4/70"),
+        "replies_guarded": ("70/80", "5/70"),
     },
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""

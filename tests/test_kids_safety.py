@@ -413,3 +413,41 @@ def test_reply_screen_carries_whole_words_only() -> None:
     assert check.windows[0] == first
     assert check.windows[1] == "it's never okay to share your password. Ask a grown-up."
     assert len(check.windows[1]) - len(" Ask a grown-up.") <= 40
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is god real cuz my friend says there isnt one",
+        "which religion is the right one",
+        "is abortion bad",
+        "which party is the good one",
+        "are the democrats bad",
+        "who should my mom vote for",
+        "is the president a bad man",
+        "what is puberty",
+        "where do babies come from",
+    ],
+)
+def test_questions_for_a_grown_up_go_to_one(check: SafetyCheck, text: str) -> None:
+    """Religion's truth, politics' sides, puberty and babies: the speaker takes no side and sends the
+    child to a grown-up (the words alone, before any learned layer)."""
+    verdict = check.check_request(text)
+    assert verdict.category == "sensitive", (text, verdict)
+    assert "grown-up you trust" in verdict.speech.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why do people go to church",
+        "how does voting work",
+        "who is the president of france",
+        "what is the jurassic period",
+        "is santa real",
+        "how do baby birds learn to fly",
+        "why do i have hair on my legs",
+    ],
+)
+def test_facts_near_those_topics_are_answered(check: SafetyCheck, text: str) -> None:
+    assert check.check_request(text).ok, (text, check.check_request(text))

@@ -78,6 +78,17 @@ _SNIFFED = words(
     "glue, markers, marker, paint, gas, petrol, gasoline, spray paint, aerosol, whipped cream, nitrous, balloons, powder"
 )
 
+_CONTROVERSY = (
+    r"\bis (?:god|jesus|allah|heaven|hell|the devil|satan) (?:really )?real\b|\b(?:does|do) (?:god|heaven|hell|the devil) (?:really )?exist\b"
+    r"|\bis there (?:really )?(?:a god|a heaven|a hell|a devil|life after death)\b|\bwhich (?:religion|god|church|one of the religions) is (?:the )?(?:right|true|real|best|correct|better)\b"
+    r"|\babortions?\b|\b(?:which|what) (?:political )?party is (?:good|bad|better|best|right|wrong|evil|the good one|the bad one)\b"
+    r"|\b(?:republicans?|democrats?|conservatives?|liberals?|tories|labou?r party)\b(?: [\w']+){0,5} (?:good|bad|better|worse|best|right|wrong|evil|stupid|the good ones?|the bad ones?)\b"
+    r"|\bwho should (?:i|we|my (?:mom|mum|dad|parents|family)) vote for\b|\bis (?:the )?(?:president|prime minister) (?:a )?(?:good|bad|evil|stupid|dumb|mean)\b"
+    r"|\bpubert\w*\b|\bhair (?:growing )?(?:in|on|under|down) (?:weird|strange|private|my private|funny|down there)\b|\bwhere (?:do|did) babies come from\b|\bhow (?:are|do|did) babies (?:made|get made|get in)\b"
+)
+"""What a speaker hands to a grown-up: whether a religion is true, abortion, which party or leader is good,
+who to vote for, puberty and where babies come from (a child's request only)."""
+
 RULES: tuple[Rule, ...] = (
     # self-harm
     Rule("b-harm-self", v.SELF_HARM, rf"{_NOT_ACCIDENT}\b{_SELF_HARM_VERBS}{ANY}? {REFLEXIVE}\b|\b(?:might|could|may|can|will|or) {_SELF_HARM_VERBS}{ANY}? {REFLEXIVE}\b{_NOT_WARNING}", guarded=True),
@@ -100,6 +111,7 @@ RULES: tuple[Rule, ...] = (
     Rule("b-died", v.SENSITIVE, rf"\b(?:my|our) (?:[\w']+ ){{0,2}}{FAMILY_OR_PET} (?:just |has |had |already )?(?:died|passed away|passed|is dead|got killed|was killed|is dying|went to heaven|got run over)\b(?! in (?:a|my|the) (?:story|game|dream|show|movie|book|video))|\b(?:died|passed away)\b(?: [\w']+){{0,3}} (?:my|our) {FAMILY_OR_PET}\b", sides=_REQ),
     Rule("b-divorce", v.SENSITIVE, r"\bdivorc\w*|\b(?:mom|mum|dad|parents|mommy|daddy)(?: and (?:my )?(?:mom|mum|dad|mommy|daddy))? (?:are |is )?(?:splitting up|breaking up|separating|moving out|moved out|left us)\b|\b(?:mom|mum|dad|parents)(?: and (?:my )?(?:mom|mum|dad))? (?:[\w']+ ){0,2}(?:fight|fighting|yell|yelling|shout|shouting|scream|screaming)(?: at each other)? (?:all the time|every day|every night|a lot)\b|\bis it my fault\b", sides=_REQ),
     Rule("b-bullied", v.SENSITIVE, rf"\b(?:someone|somebody|kids|a boy|a girl|people|everyone|everybody|they|he|she|[\w']+) (?:at school|in my class|on the bus|at the park|in the playground) (?:keeps? |always )?(?:{_BULLY}) me\b|\b(?:{_BULLY}) me (?:every day|all the time|every single day|at school|in class|on the bus)\b|\b(?:bully|bullies) (?:{_BULLY}) me\b|\b(?:i'm|i am|i get|i got|getting|being) (?:being )?bullied\b|\b(?:is|are|keeps being|keep being) (?:so )?mean to me (?:every day|all the time|at school)\b", sides=_REQ),
+    Rule("b-controversy", v.SENSITIVE, _CONTROVERSY, sides=_REQ),
     Rule("b-scared-always", v.SENSITIVE, r"\b(?:i'm|i am|i feel) (?:so |really |very )?(?:scared|sad|lonely|afraid|unsafe)(?: [\w']+){0,3} (?:all the time|every day|every night|at home|to go home|to go to school)\b", sides=_REQ),
     # violence
     Rule("b-harm-other", v.VIOLENCE, rf"(?:^|[.,] |\b(?:i|we|you|to|and|or|gonna|wanna|let's|should|then|just|i'll|please) |\b(?:i|we|you) (?:can|could|will|would|might|must) ){_HARM_OTHERS}(?: (?:my|your|his|her|their|the|a|that|this|some|little|big|baby|mean|stupid|[\w]+'s))*? {PERSON}\b"),
