@@ -309,3 +309,21 @@ def test_auto_falls_back_to_whisper_where_moonshine_does_not_install(
     assert "Moonshine unavailable" in caplog.text
     with pytest.raises(EngineLoadError, match=re.escape('stt.engine = "whisper"')):
         make_stt(load_settings(env={**env, "HARK_STT__ENGINE": "moonshine"}, user_config=False))
+
+
+def test_the_doctor_says_auto_hears_with_whisper_where_moonshine_is_not_installed(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hark.doctor import checks
+
+    def stt_check(engine: str) -> str:
+        settings = load_settings(env={"HARK_DATA_DIR": str(data_dir), "HARK_STT__ENGINE": engine}, user_config=False)
+        return dict(checks(settings))["stt.model"]()
+
+    assert stt_check("auto").startswith("moonshine base: ")
+    monkeypatch.setattr(moonshine_model, "DIST", "moonshine-cpp-not-installed")
+    assert stt_check("auto").startswith(
+        "moonshine not installed (stt.engine = auto: Whisper hears alone); whisper base: "
+    )
+    with pytest.raises(EngineLoadError, match="moonshine-cpp-not-installed is not installed"):
+        stt_check("moonshine")

