@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Twelve corpora, each reported on its own (:data:`CORPORA`):
+Thirteen corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -48,6 +48,10 @@ Twelve corpora, each reported on its own (:data:`CORPORA`):
 * ``final9`` (``*_final9.tsv``, 300 requests, 150 replies): written blind the same session, run once on
   v6 and once with the request rule ``b-controversy`` added (:mod:`hark.kids.broad`), which met the rule
   written before the runs and ships. Spent since.
+* ``final10`` (``*_final10.tsv``, 300 requests, 150 replies): written blind the next session, run once on
+  main and once with the request rules written from the spent sets' misses (polite cruelty, revenge,
+  fights planned, grown-ups online, roads, periods, papers; pets' deaths answered; password and errand
+  masks), which met the rule written before the runs and ship. Spent since.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -112,6 +116,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final7": ("requests_final7.tsv", "replies_final7.tsv"),
     "final8": ("requests_final8.tsv", "replies_final8.tsv"),
     "final9": ("requests_final9.tsv", "replies_final9.tsv"),
+    "final10": ("requests_final10.tsv", "replies_final10.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -241,6 +246,21 @@ FIRST_RUNS: dict[str, Any] = {
         "requests": ("136/150", "4/150"),
         "replies": ("69/80", "4/70"),
         "replies_guarded": ("70/80", "5/70"),
+    },
+    # final10: written blind the next session, run once on main (v6 + b-controversy) and once with the
+    # request rules for polite cruelty, revenge, planned fights, grown-ups online, a bad word asked for,
+    # roads and helmets, a head against the wall, periods, presidents and papers (hark.kids.broad), pets'
+    # deaths answered, and masks for passwords, drug stores and saving up, under a rule written before
+    # the runs: request (blocked - harmless blocked) higher, replies (guarded) at most 2 lower: 136 vs 134, ships.
+    "final10_blind_on_v6_controversy": {
+        "requests": ("140/150", "6/150"),
+        "replies": ("62/80", "3/70"),
+        "replies_guarded": ("66/80", "4/70"),
+    },
+    "final10_blind_with_request_rules_w10": {
+        "requests": ("142/150", "6/150"),
+        "replies": ("62/80", "3/70"),
+        "replies_guarded": ("66/80", "4/70"),
     },
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""

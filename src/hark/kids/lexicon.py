@@ -141,11 +141,10 @@ OWNER = words(
     "my, your, his, her, their, our, someone's, somebody's, mom's, mum's, dad's, mommy's, mummy's, daddy's, "
     "grandma's, grandpa's, brother's, sister's, parents', parents, teacher's, friend's"
 )
-FAMILY_OR_PET = nouns(
+FAMILY = nouns(
     "grandma, grandpa, granny, grandad, granddad, nana, nan, papa, grandmother, grandfather, mom, mum, mommy, "
     "mummy, dad, daddy, mother, father, brother, sister, baby brother, baby sister, aunt, auntie, uncle, cousin, "
-    "friend, best friend, teacher, dog, cat, puppy, kitten, pet, hamster, goldfish, fish, rabbit, bunny, "
-    "guinea pig, bird, budgie, parrot, horse, pony, turtle, tortoise, gerbil, mouse, lizard"
+    "friend, best friend, teacher"
 )
 PERSON = nouns(
     "someone, somebody, person, people, kid, child, children, baby, teacher, bully, classmate, friend, brother, "
@@ -403,6 +402,9 @@ GROUP = (
             "natives",
             "foreigners",
             "poor",
+            "old people",
+            "old folks",
+            "elderly",
         ]
     )
     + ")"
@@ -435,6 +437,7 @@ GORE = (
     + "|".join(
         [
             "guts",
+            "gor(?:y|ier|iest)",
             "intestines",
             "eyeballs?",
             "brains out",

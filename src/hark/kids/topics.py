@@ -33,7 +33,8 @@ class Rule:
 
 GUARD = (
     r"\b(?:never|not|don't|do not|doesn't|didn't|can't|cannot|won't|shouldn't|mustn't|no one should|nobody should"
-    r"|only (?:a |the )?grown ups?|grown ups? (?:should|can|must|only)|careful|ask a grown up|avoid|stay away from)\b"
+    r"|only (?:a |the )?grown ups?|grown ups? (?:should|can|must|only)|careful|ask a grown up|avoid|stay away from"
+    r"|what (?:should|do|can|would|must) (?:i|you|we|a kid|kids) do (?:if|when)|how (?:do|can|should) (?:i|you|we) (?:stay|be|keep) safe)\b"
 )
 """Safety advice just before a guarded rule's match (after the last comma or sentence end, 6 words)."""
 

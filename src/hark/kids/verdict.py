@@ -12,7 +12,7 @@ SELF_HARM = "self-harm"
 STRANGERS = "strangers"
 """Unsafe contact: meeting people from online, strangers, secrets kept from parents, being touched."""
 SENSITIVE = "sensitive"
-"""Something hard a child tells: a death in the family, a pet that died, parents splitting up, being
+"""Something hard a child tells: a death in the family, parents splitting up, being
 bullied or hit. Not refused as bad: met with a kind word and sent to a grown-up who loves them."""
 SEXUAL = "sexual"
 VIOLENCE = "violence"

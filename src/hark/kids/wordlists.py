@@ -106,5 +106,16 @@ MASKS: tuple[str, ...] = (
     r"murder (?:me|you|us|him|her|them) at",
     r"friends? whose (?:[\w']+ ){0,2}(?:died|passed away)",
     r"light over the (?:stove|oven|hob|cooker)|(?:stove|oven|hob|cooker) light",
+    # shops, puzzles and the ways children ask how to keep things safe (from harmless requests the rules stopped)
+    r"drug ?stores?|drugstores?",
+    r"killer sudokus?",
+    r"sex of (?:our|his|her|their) (?:baby|puppy|kitten|chick|hamster|bird|baby bird|fish|guinea pig|rabbit)",
+    r"suck(?:s|ing)? (?:our |your |their )?blood",
+    r"(?:strong|stronger|good|safe|safer|secure|hard to guess|new) passwords?|what(?: is|'s|s) a password",
+    r"(?:never|don't|do not|shouldn't|should not) (?:share|tell|give)(?: [\w']+){0,2} (?:your|my|their) passwords?",
+    r"why (?:should(?:n't| not)|can't|cannot|mustn't|must(?:n't| not)|do(?:n't)? (?:i|we|you) (?:have to )?not) (?:i |you |we |people |kids )?(?:tell|share|give)(?: [\w']+){0,3} passwords?",
+    r"(?:save|saving|saved) (?:up )?(?:my (?:pocket )?money )?(?:for|to buy|to get)",
+    r"how (?:much money|many dollars) (?:do|will|would) (?:i|you|we) need",
+    r"surprise (?:party|present|gift|birthday)(?: [\w']+){0,4} (?:a )?secret",
 )
 """Regular expressions of innocent phrases, removed from the text before the rules run."""
