@@ -12,7 +12,7 @@ texts a naive word list flags ("kill the lights", "shoot a basketball", "bomb cy
 "Scunthorpe", "therapist"). ``sensitive`` marks what a child tells that gets a kind word and a
 grown-up instead of an answer (a death in the family, parents splitting up, being bullied).
 
-Thirteen corpora, each reported on its own (:data:`CORPORA`):
+Fourteen corpora, each reported on its own (:data:`CORPORA`):
 
 * ``dev`` (``requests.tsv``, ``replies.tsv``): what the first rules were written on;
 * ``holdout`` (``*_holdout.tsv``): written after the first rules, then tuned on;
@@ -52,6 +52,9 @@ Thirteen corpora, each reported on its own (:data:`CORPORA`):
   main and once with the request rules written from the spent sets' misses (polite cruelty, revenge,
   fights planned, grown-ups online, roads, periods, papers; pets' deaths answered; password and errand
   masks), which met the rule written before the runs and ship. Spent since.
+* ``final11`` (``*_final11.tsv``, 300 requests, 150 replies): written blind the same session, run once on
+  that and once with the reply rules (``r-*`` in :mod:`hark.kids.broad`: a side taken, agreeing to harm),
+  which met the rule written before the runs and ship. Spent since.
 
 The first runs (each held-out set before the rules saw it) are in :data:`FIRST_RUNS`, the JSON
 (``first_runs``) and the printout.
@@ -117,6 +120,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "final8": ("requests_final8.tsv", "replies_final8.tsv"),
     "final9": ("requests_final9.tsv", "replies_final9.tsv"),
     "final10": ("requests_final10.tsv", "replies_final10.tsv"),
+    "final11": ("requests_final11.tsv", "replies_final11.tsv"),
 }
 """Each corpus: (requests, replies)."""
 
@@ -261,6 +265,20 @@ FIRST_RUNS: dict[str, Any] = {
         "requests": ("142/150", "6/150"),
         "replies": ("62/80", "3/70"),
         "replies_guarded": ("66/80", "4/70"),
+    },
+    # final11: written blind the same session, run once on w10 and once with the reply rules (a side taken
+    # on religion, leaders or papers; agreeing to cruelty, self-harm, a secret outing, no helmet; makeshift
+    # blades, stones thrown at animals; leaving someone out, both sides) and a few request rules, under a
+    # rule written before the runs: replies (guarded) 63 vs 69 higher, requests 135 vs 133 not lower: ships.
+    "final11_blind_on_w10": {
+        "requests": ("139/150", "6/150"),
+        "replies": ("63/80", "2/70"),
+        "replies_guarded": ("66/80", "3/70"),
+    },
+    "final11_blind_with_reply_rules_w11": {
+        "requests": ("141/150", "6/150"),
+        "replies": ("70/80", "2/70"),
+        "replies_guarded": ("72/80", "3/70"),
     },
 }  # fmt: skip
 """The honest figures: each recorded once, when the set first met the rules."""

@@ -438,6 +438,8 @@ GORE = (
         [
             "guts",
             "gor(?:y|ier|iest)",
+            "behead\\w*",
+            "(?:chop|chopped|chopping|cut|cutting) (?:[\\w']+ ){0,2}heads? off",
             "intestines",
             "eyeballs?",
             "brains out",
