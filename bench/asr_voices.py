@@ -212,6 +212,9 @@ class Config:
     prefers it by more than this (nats; ``stt.second_opinion_margin``); ``None``: off."""
     second_opinion_below: float = math.inf
     """Whisper writes its own only when it scores the transcriber's below this (nats a token)."""
+    covering_search: bool = False
+    """The grammar search may end a sentence only once it covers the transcript
+    (:attr:`hark.engines.stt_whisper.WhisperStt.grammar_covering_search`)."""
 
 
 SENTENCE_PROMPT = (
@@ -292,6 +295,16 @@ def _configs() -> dict[str, Config]:
             second_opinion_below=-0.5,
         ),
         Config(
+            "moonshine+opinion+cover",
+            "the default, with the grammar search ending sentences only once they cover the transcript",
+            {},
+            grammar=3.0,
+            transcriber="moonshine",
+            second_opinion=3.0,
+            second_opinion_below=-0.5,
+            covering_search=True,
+        ),
+        Config(
             "moonshine+opinion-always",
             "the same, Whisper writing its own transcript however likely it finds Moonshine's (stt.second_opinion_below = 0)",
             {},
@@ -321,6 +334,7 @@ def make_engine(config: Config, model_dir: Path, reader: Reader, threads: int) -
     stt = WhisperStt(model_dir, threads=threads, **kwargs)
     stt._second_opinion = config.second_opinion
     stt._second_opinion_below = config.second_opinion_below
+    stt.grammar_covering_search = config.covering_search
     if config.phrases is not None or config.grammar is not None:
         stt._phrases_settings = (config.phrases is not None, config.phrases or 3.0)
         stt._grammar_settings = (config.grammar is not None, config.grammar or 3.0)

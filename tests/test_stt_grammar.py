@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hark.config import SttSettings
-from hark.engines.stt_grammar import GrammarDecoder, GrammarTokens, covers
+from hark.engines.stt_grammar import GrammarDecoder, GrammarTokens, covering_words, covers
 from hark.engines.stt_phrase import EDGE, SLOT, PhraseGrammar
 from hark.errors import ConfigError
 from tests.test_stt_phrase import AREAS, ENTITIES, Brain
@@ -138,6 +138,45 @@ def test_a_command_must_say_at_least_half_as_many_words_as_the_transcript() -> N
     assert covers("Turn off the light.", "Turn off the light, sin for mere room.")
 
 
+def test_a_search_asked_for_enough_words_does_not_stop_at_a_short_sentence() -> None:
+    """Every token costs, so the shortest sentence the grammar lets end ("turn on") outscores the
+    command the audio says in full; asked for as many words as the caller's acceptance needs, the
+    search goes on to it."""
+    grammar = PhraseGrammar(
+        frozenset({"turn", "on", "the", "kitchen", "light"}),
+        frozenset(sentence_pairs("turn on the kitchen light", "turn on")),
+    )
+    decoder = GrammarDecoder(GrammarTokens(grammar, TEXTS, EOT, encode), beam=3)
+    want = [ID[t] for t in (" Turn", " on", " the", " kitchen", " light")] + [EOT]
+
+    def step(prefixes: list[list[int]]) -> list[np.ndarray]:
+        rows = []
+        for p in prefixes:
+            row = np.full(len(TEXTS), -6.0)
+            row[EOT] = -1.5  # ending anywhere is only a little unlikely
+            if len(p) < len(want) and p == want[: len(p)]:
+                row[want[len(p)]] = -0.5
+            rows.append(row)
+        return rows
+
+    short = decoder.decode(step)
+    assert short is not None and short.words == ("turn", "on")
+    transcript = "Turn on the kitten light."
+    assert not covers("Turn on.", transcript)  # the caller would reject it ...
+    full = decoder.decode(step, min_words=covering_words(transcript))
+    assert full is not None and full.words == ("turn", "on", "the", "kitchen", "light")  # ... and gets this
+    assert covering_words(transcript) == 3 and covering_words("") == 1
+
+
+def test_the_search_hands_back_the_other_sentences_it_finished_best_first(decoder: GrammarDecoder) -> None:
+    _, step = fake_step([" Turn", " on", " the", " kitchen", " light"])
+    decoded = decoder.decode(step)  # type: ignore[arg-type]
+    assert decoded is not None and decoded.text == "Turn on the kitchen light"
+    assert decoded.runners_up and decoded.text not in decoded.runners_up
+    assert len(set(decoded.runners_up)) == len(decoded.runners_up)
+    assert "Turn on the kitchen light." in decoded.runners_up  # the same words, ended otherwise: less likely
+
+
 def test_nothing_is_decoded_when_no_sentence_can_end() -> None:
     grammar = PhraseGrammar(frozenset({"turn", "on"}), frozenset({(EDGE, "turn"), ("turn", "on")}))
     decoder = GrammarDecoder(GrammarTokens(grammar, TEXTS, EOT, encode), max_tokens=6)
@@ -198,3 +237,36 @@ def test_the_grammar_pass_is_on_by_default_and_the_phrase_pass_off(whisper_dir: 
         whisper_dir, SttSettings(grammar_decode=False, phrases=True), is_command=lambda t: False
     )
     assert stt.grammar is None and stt.phrases is not None
+
+
+def test_the_grammar_pass_reads_the_runners_up_when_the_best_sentence_is_no_command(
+    whisper_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grammar pairs words, so the search's best sentence may be one no template reads; the pass
+    takes the first of the others that the classic brain acts on (and that the audio supports)."""
+    from hark.audio.chunk import SAMPLE_RATE
+    from hark.engines.stt_whisper import WhisperStt
+
+    brain = Brain()
+    said = "Is it going to be sunny today?"
+    audio = _bench_audio("espeak-nyc", said, 10.0, "espeak-nyc/command39/10dB")
+    stt = WhisperStt.from_settings(
+        whisper_dir,
+        SttSettings(phrases=False, grammar_decode=True),
+        areas=AREAS,
+        devices=[n for n, _, _ in ENTITIES],
+        is_command=brain.is_command,
+    )
+    found = ["Is it going to be sunny to be", "Is it going to be sunny today"]
+    monkeypatch.setattr(stt, "_grammar_search", lambda *args, **kwargs: list(found))
+    features, window = stt._mel(audio)
+    encoded = stt._model.model.encode(features, to_cpu=False)
+    heard = "Is it going to be sunny to pay?"
+    assert not brain.is_command(heard) and not brain.is_command(found[0] + "?")
+    brain.read.clear()
+    assert stt._grammar_pass(encoded, heard, len(audio[: window * SAMPLE_RATE])) == said
+    assert brain.read == [found[0] + "?", said]  # read best first, until one is a command
+    assert stt.last_grammar is not None and stt.last_grammar.replaced
+
+    stt.grammar_runners_up = 0  # the best sentence alone: nothing to take
+    assert stt._grammar_pass(encoded, heard, len(audio[: window * SAMPLE_RATE])) == heard

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -176,6 +177,9 @@ class Decoded:
     """Decoder calls made."""
     raw: float = 0.0
     """The sum of the token log-probabilities alone."""
+    runners_up: tuple[str, ...] = ()
+    """The other sentences the search finished, best first (as Whisper wrote them): the grammar is
+    one of word pairs, so the best may be a sentence no template reads, and the next one a command."""
 
 
 class GrammarDecoder:
@@ -203,8 +207,9 @@ class GrammarDecoder:
         self.max_words = max_words
         self.max_tokens = max_tokens
 
-    def allowed(self, hyp: _Hyp) -> tuple[np.ndarray, dict[int, _Node]]:
-        """The mask of tokens allowed after ``hyp``, and the trie node each word token leads to."""
+    def allowed(self, hyp: _Hyp, min_words: int = 1) -> tuple[np.ndarray, dict[int, _Node]]:
+        """The mask of tokens allowed after ``hyp``, and the trie node each word token leads to; the
+        sentence may end only after ``min_words`` words."""
         g = self.tokens
         mask = np.zeros(g.vocab_size, bool)
         nodes: dict[int, _Node] = {}
@@ -220,7 +225,7 @@ class GrammarDecoder:
                 nodes.update(root.children)
                 if free:
                     mask |= g.space_led
-            if end and finished:
+            if end and finished and len(finished) >= min_words:
                 mask |= g.ends
         if nodes:
             mask[list(nodes)] = True
@@ -262,10 +267,16 @@ class GrammarDecoder:
             score -= self.free_penalty  # the word leaves the grammar's words: a free word
         return _Hyp(tokens, hyp.done, hyp.start, node, hyp.free, score, raw)
 
-    def decode(self, step: Step, floor: float = -np.inf) -> Decoded | None:
+    def decode(self, step: Step, floor: float = -np.inf, min_words: int = 1) -> Decoded | None:
         """The best sentence the grammar allows, or ``None`` when no beam reached an end. A
         hypothesis whose token log-probabilities fall below ``floor`` is dropped (they only fall:
-        the caller would reject it anyway), which ends the search early on open speech."""
+        the caller would reject it anyway), which ends the search early on open speech.
+
+        ``min_words``: the fewest words a sentence may end with. A sentence's log-probability only
+        falls as it grows, so a search free to end anywhere returns the shortest sentence the audio
+        half supports ("Set.", "15.") even where the command the audio says is in a beam; the
+        caller, which rejects a command shorter than half its transcript (:func:`covers`), asks for
+        that many words, and the beams go on to the command."""
         beams = [_Hyp((), (), 0, None, False, 0.0)]
         finished: list[tuple[float, tuple[int, ...], tuple[str, ...], float]] = []
         calls = 0
@@ -276,7 +287,7 @@ class GrammarDecoder:
             calls += 1
             options: list[tuple[float, _Hyp | tuple[str, ...], tuple[int, ...], float]] = []
             for hyp, row in zip(beams, rows, strict=True):
-                mask, nodes = self.allowed(hyp)
+                mask, nodes = self.allowed(hyp, min_words)
                 if not mask.any():
                     continue
                 lp = np.where(mask, row, -np.inf)
@@ -298,13 +309,20 @@ class GrammarDecoder:
                 break  # log-probabilities only fall: no live beam can win
         if not finished:
             return None
-        score, ids, found, raw = max(finished, key=lambda f: f[0])
-        text = "".join(self.tokens.texts[t] for t in ids if t != self.tokens.eot).strip()
-        return Decoded(text, found, score, calls, raw)
+        finished.sort(key=lambda f: -f[0])
+        score, ids, found, raw = finished[0]
+        texts = ["".join(self.tokens.texts[t] for t in f[1] if t != self.tokens.eot).strip() for f in finished]
+        others = tuple(dict.fromkeys(t for t in texts[1:] if t != texts[0]))
+        return Decoded(texts[0], found, score, calls, raw, others)
 
 
 def _wordish(text: str) -> bool:
     return all(ch.isalnum() or ch in "'’:%" for ch in text)
+
+
+def covering_words(transcript: str, ratio: float = 0.5) -> int:
+    """The fewest words a command needs to cover ``transcript`` (:func:`covers`), at least one."""
+    return max(1, math.ceil(ratio * len(words(transcript))))
 
 
 def covers(command: str, transcript: str, ratio: float = 0.5) -> bool:
